@@ -1,0 +1,50 @@
+"""Write a benchmark's results as JSON and a markdown table, with the machine and command."""
+
+import json
+import os
+import platform
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "cpu": platform.processor() or platform.machine(),
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def write(name: str, rows: list[dict[str, Any]], summary: dict[str, Any]) -> Path:
+    """Write results/<name>.json and results/<name>.md; returns the markdown path."""
+    RESULTS.mkdir(exist_ok=True)
+    script = Path(sys.argv[0]).resolve()
+    module = ".".join(script.relative_to(RESULTS.parent.parent).with_suffix("").parts)
+    meta = {
+        "command": " ".join(["python -m", module, *sys.argv[1:]]),
+        "machine": machine(),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    (RESULTS / f"{name}.json").write_text(json.dumps({**meta, "summary": summary, "rows": rows}, indent=2) + "\n")
+    columns = list(rows[0]) if rows else []
+    lines = [
+        f"# {name}",
+        "",
+        f"Command: `{meta['command']}`  ",
+        "Machine: {cores} cores, {platform}, Python {python}  ".format(**meta["machine"]),
+        f"Date: {meta['date']}",
+        "",
+        *(f"- {key}: {value}" for key, value in summary.items()),
+        "",
+        "| " + " | ".join(columns) + " |",
+        "| " + " | ".join("---" for _ in columns) + " |",
+        *("| " + " | ".join(str(row[c]) for c in columns) + " |" for row in rows),
+    ]
+    path = RESULTS / f"{name}.md"
+    path.write_text("\n".join(lines) + "\n")
+    return path

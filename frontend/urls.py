@@ -1,0 +1,16 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from frontend import views
+
+app_name = "frontend"
+
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(template_name="frontend/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", views.project_list, name="project-list"),
+    path("projects/<int:project_id>/annotate/", views.annotate, name="annotate"),
+    path("projects/<int:project_id>/items/<int:item_id>/label/", views.label, name="label"),
+    path("projects/<int:project_id>/dashboard/", views.dashboard, name="dashboard"),
+    path("projects/<int:project_id>/retrain/", views.retrain, name="retrain"),
+]

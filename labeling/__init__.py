@@ -1,0 +1,1 @@
+"""The labeling app owns Tweezer's data: projects, items, labels, assignments, model versions."""

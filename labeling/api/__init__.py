@@ -1,0 +1,1 @@
+"""REST API: each view validates input, calls one service or selector, serializes."""

@@ -1,0 +1,80 @@
+from django.http import FileResponse, StreamingHttpResponse
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from labeling.exceptions import NotFoundError
+from labeling.exports import FORMATS, export_rows, render
+from labeling.models import Item, ModelVersion, Project
+from labeling.selectors.projects import project_get_for_user, project_list_for_user, project_progress
+from labeling.selectors.training import model_version_list
+
+
+class ProjectOutput(serializers.ModelSerializer[Project]):
+    classes = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Project
+        fields = ["id", "name", "modality", "classes", "label_budget", "retrain_every", "strategy", "diverse_batches"]
+
+    def get_classes(self, project: Project) -> list[str]:
+        return [c.name for c in project.label_classes.all()]
+
+
+class ProjectListApi(APIView):
+    def get(self, request: Request) -> Response:
+        projects = project_list_for_user(user=request.user).prefetch_related("label_classes")
+        return Response(ProjectOutput(projects, many=True).data)
+
+
+class ProjectDetailApi(APIView):
+    def get(self, request: Request, project_id: int) -> Response:
+        project = project_get_for_user(user=request.user, project_id=project_id)
+        progress = project_progress(project=project)
+        data = dict(ProjectOutput(project).data)
+        data["progress"] = {
+            "labels_spent": progress.labels_spent,
+            "label_budget": progress.label_budget,
+            "labeled_items": progress.labeled_items,
+            "pool_items": progress.pool_items,
+            "eval_items": progress.eval_items,
+            "labels_behind": progress.labels_behind,
+            "model_version": progress.latest_version.number if progress.latest_version else None,
+        }
+        return Response(data)
+
+
+class ModelVersionOutput(serializers.ModelSerializer[ModelVersion]):
+    class Meta:
+        model = ModelVersion
+        fields = ["number", "status", "strategy", "labels_used", "metrics", "error", "created_at", "finished_at"]
+
+
+class ModelVersionListApi(APIView):
+    def get(self, request: Request, project_id: int) -> Response:
+        project = project_get_for_user(user=request.user, project_id=project_id)
+        return Response(ModelVersionOutput(model_version_list(project=project), many=True).data)
+
+
+class ExportApi(APIView):
+    class QueryInput(serializers.Serializer[None]):
+        format = serializers.ChoiceField(choices=sorted(FORMATS), default="json")
+
+    def get(self, request: Request, project_id: int) -> StreamingHttpResponse:
+        project = project_get_for_user(user=request.user, project_id=project_id)
+        query = self.QueryInput(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        fmt = query.validated_data["format"]
+        response = StreamingHttpResponse(render(export_rows(project=project), fmt), content_type=FORMATS[fmt])
+        response["Content-Disposition"] = f'attachment; filename="project-{project.pk}-labels.{fmt}"'
+        return response
+
+
+class ItemImageApi(APIView):
+    def get(self, request: Request, item_id: int) -> FileResponse:
+        item = Item.objects.filter(pk=item_id).first()
+        if item is None or not item.image:
+            raise NotFoundError(f"Item {item_id} does not exist or has no image.", {"item": item_id})
+        project_get_for_user(user=request.user, project_id=item.project_id)
+        return FileResponse(item.image.open("rb"))

@@ -1,0 +1,41 @@
+"""Errors of the labeling app. Each carries a message for a person and the offending values.
+
+The REST API turns them into `{"message": ..., "extra": {...}}` with `status_code`; management
+commands turn them into a CommandError. Nothing is written when one is raised mid-service:
+services run in a transaction.
+"""
+
+from typing import Any
+
+
+class ApplicationError(Exception):
+    status_code = 400
+
+    def __init__(self, message: str, extra: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.extra = extra or {}
+
+
+class NotFoundError(ApplicationError):
+    status_code = 404
+
+
+class ProjectNotFoundError(NotFoundError):
+    """Also raised for projects the user may not see, so their existence does not leak."""
+
+
+class ItemNotInProjectError(ApplicationError):
+    pass
+
+
+class UnknownLabelClassError(ApplicationError):
+    pass
+
+
+class InvalidImportError(ApplicationError):
+    pass
+
+
+class InvalidProjectError(ApplicationError):
+    pass

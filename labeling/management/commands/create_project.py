@@ -1,0 +1,31 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from labeling.management.commands._helpers import cli_errors
+from labeling.services.projects import project_create
+
+
+class Command(BaseCommand):
+    help = "Create a labeling project with its classes."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("name")
+        parser.add_argument("--modality", choices=["image", "text"], required=True)
+        parser.add_argument("--classes", required=True, help="Comma-separated class names, in key order.")
+        parser.add_argument("--budget", type=int, default=500)
+        parser.add_argument("--retrain-every", type=int, default=20)
+        parser.add_argument("--strategy", default="entropy")
+        parser.add_argument(
+            "--no-diverse-batches", action="store_true", help="Take each batch by score alone, not spread out."
+        )
+        parser.add_argument("--seed", type=int, default=0)
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        with cli_errors():
+            project = project_create(
+                name=opts["name"], modality=opts["modality"], class_names=opts["classes"].split(","),
+                label_budget=opts["budget"], retrain_every=opts["retrain_every"],
+                strategy=opts["strategy"], seed=opts["seed"], diverse_batches=not opts["no_diverse_batches"],
+            )  # fmt: skip
+        self.stdout.write(f"Created project {project.pk}: {project.name}")

@@ -1,0 +1,8 @@
+"""Tables of the labeling app, one module per entity group."""
+
+from labeling.models.items import Item
+from labeling.models.labels import Assignment, Label
+from labeling.models.projects import LabelClass, Project
+from labeling.models.training import ItemScore, ModelVersion
+
+__all__ = ["Assignment", "Item", "ItemScore", "Label", "LabelClass", "ModelVersion", "Project"]

@@ -1,0 +1,41 @@
+from django.db import models
+
+from labeling.models.projects import LabelClass, Project
+
+
+def item_image_path(item: "Item", filename: str) -> str:
+    return f"projects/{item.project_id}/items/{filename}"
+
+
+class Item(models.Model):
+    """A thing to label: an image file or a text.
+
+    Items in the `eval` split carry a gold label and are never served for labeling, so model
+    accuracy is measured on items the query strategy did not choose.
+    """
+
+    class Split(models.TextChoices):
+        POOL = "pool", "Pool"
+        EVAL = "eval", "Evaluation"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="items")
+    split = models.CharField(max_length=4, choices=Split.choices, default=Split.POOL)
+    image = models.ImageField(upload_to=item_image_path, blank=True)
+    text = models.TextField(blank=True)
+    source_name = models.CharField(max_length=500, help_text="File name or row id at import.")
+    gold_class = models.ForeignKey(LabelClass, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    cold_rank = models.PositiveIntegerField(help_text="Seeded random order used before any model.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["project", "id"]
+        indexes = [models.Index(fields=["project", "split", "cold_rank"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(split="eval") | models.Q(gold_class__isnull=False),
+                name="item_eval_has_gold",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id}/{self.source_name}"

@@ -1,0 +1,64 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+
+from learner.ranking import STRATEGY_NAMES
+
+
+def validate_strategy(name: str) -> None:
+    if name not in STRATEGY_NAMES:
+        raise ValidationError(f"Unknown strategy {name!r}; known: {', '.join(STRATEGY_NAMES)}.")
+
+
+class Project(models.Model):
+    """A labeling effort: what is labeled, with which classes, and how the model asks."""
+
+    class Modality(models.TextChoices):
+        IMAGE = "image", "Image"
+        TEXT = "text", "Text"
+
+    name = models.CharField(max_length=200, unique=True)
+    modality = models.CharField(max_length=10, choices=Modality.choices)
+    label_budget = models.PositiveIntegerField(default=500, help_text="Labels the team can afford.")
+    retrain_every = models.PositiveIntegerField(
+        default=20,
+        validators=[MinValueValidator(1)],
+        help_text="Queue a retrain after this many new labels.",
+    )
+    strategy = models.CharField(max_length=50, default="entropy", validators=[validate_strategy])
+    diverse_batches = models.BooleanField(
+        default=True, help_text="Spread each batch over the embedding space instead of taking the top scores."
+    )
+    seed = models.IntegerField(default=0, help_text="Fixes the cold-start order and training.")
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="projects", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LabelClass(models.Model):
+    """One class of a project; `position` orders the buttons and gives the number key."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="label_classes")
+    name = models.CharField(max_length=100)
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["project", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "name"], name="label_class_unique_name"),
+            models.UniqueConstraint(fields=["project", "position"], name="label_class_unique_position"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def shortcut(self) -> str:
+        """Number key for the first ten classes: 1..9 then 0."""
+        return str((self.position + 1) % 10) if self.position < 10 else ""

@@ -1,0 +1,63 @@
+from django.db import models
+
+from labeling.models.items import Item
+from labeling.models.projects import Project
+
+
+class ModelVersion(models.Model):
+    """One retrain of a project's model and the ranking it produced.
+
+    The row is the record of the run: it is created `queued`, claimed `running` by exactly one
+    worker, and becomes `done` together with its scores in one transaction, or `failed` with
+    the reason. At most one run per project is queued or running.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="model_versions")
+    number = models.PositiveIntegerField()
+    status = models.CharField(max_length=7, choices=Status.choices, default=Status.QUEUED)
+    strategy = models.CharField(max_length=50)
+    labels_used = models.PositiveIntegerField(default=0)
+    metrics = models.JSONField(default=dict, blank=True)
+    artifact_path = models.CharField(max_length=500, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["project", "-number"]
+        get_latest_by = "number"
+        constraints = [
+            models.UniqueConstraint(fields=["project", "number"], name="model_version_unique_number"),
+            models.UniqueConstraint(
+                fields=["project"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="model_version_one_active_per_project",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} v{self.number} ({self.status})"
+
+
+class ItemScore(models.Model):
+    """An unlabeled item's place in a model version's ranking (rank 0 is asked first)."""
+
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="scores")
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="scores")
+    score = models.FloatField()
+    rank = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["model_version", "item"], name="item_score_unique"),
+        ]
+        indexes = [models.Index(fields=["model_version", "rank"])]

@@ -1,0 +1,1 @@
+"""Reads: functions that query the database and return rows or plain values, never write."""

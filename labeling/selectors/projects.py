@@ -1,0 +1,59 @@
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Count, Exists, OuterRef, QuerySet
+
+from labeling.exceptions import ProjectNotFoundError
+from labeling.models import Item, Label, ModelVersion, Project
+
+
+def project_list_for_user(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Project]:
+    """Projects a user may open: all for staff, their own for annotators."""
+    if not user.is_authenticated:
+        return Project.objects.none()
+    if user.is_staff:
+        return Project.objects.all()
+    return Project.objects.filter(members=user)
+
+
+def project_get_for_user(*, user: AbstractBaseUser | AnonymousUser, project_id: int) -> Project:
+    project = project_list_for_user(user=user).filter(pk=project_id).first()
+    if project is None:
+        raise ProjectNotFoundError(f"Project {project_id} does not exist or is not yours.")
+    return project
+
+
+def labeled_item_count(*, project: Project) -> int:
+    return Item.objects.filter(project=project, labels__isnull=False).distinct().count()
+
+
+@dataclass(frozen=True)
+class ProjectProgress:
+    labels_spent: int
+    label_budget: int
+    labeled_items: int
+    pool_items: int
+    eval_items: int
+    latest_version: ModelVersion | None
+    labels_behind: int  # labels the newest finished model has not seen yet
+
+    @property
+    def budget_used_percent(self) -> float:
+        return 100.0 * self.labels_spent / self.label_budget if self.label_budget else 0.0
+
+
+def project_progress(*, project: Project) -> ProjectProgress:
+    splits = dict(
+        Item.objects.filter(project=project).values_list("split").annotate(n=Count("id")).values_list("split", "n")
+    )
+    labeled = Item.objects.filter(project=project).filter(Exists(Label.objects.filter(item=OuterRef("pk")))).count()
+    latest = ModelVersion.objects.filter(project=project, status=ModelVersion.Status.DONE).order_by("-number").first()
+    return ProjectProgress(
+        labels_spent=Label.objects.filter(item__project=project).count(),
+        label_budget=project.label_budget,
+        labeled_items=labeled,
+        pool_items=splits.get(Item.Split.POOL, 0),
+        eval_items=splits.get(Item.Split.EVAL, 0),
+        latest_version=latest,
+        labels_behind=labeled - (latest.labels_used if latest else 0),
+    )

@@ -1,0 +1,50 @@
+from dataclasses import dataclass
+
+import numpy as np
+from django.db.models import Max
+
+from labeling.features import project_features
+from labeling.models import Item, Label, ModelVersion, Project
+from learner.types import FloatArray
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """Arrays for one round, in the shapes learner.training.run_round takes."""
+
+    X_train: FloatArray  # (n_labeled, d)
+    y_train: np.ndarray  # (n_labeled,) class names
+    X_pool: FloatArray  # (n_unlabeled, d)
+    pool_item_ids: np.ndarray  # (n_unlabeled,) Item ids, row-aligned with X_pool
+    X_eval: FloatArray  # (n_eval, d)
+    y_eval: np.ndarray  # (n_eval,) gold class names
+
+
+def training_data_build(*, project: Project) -> TrainingData:
+    """Features for every item; a labeled pool item's class is its newest label."""
+    items = list(Item.objects.filter(project=project).select_related("gold_class").order_by("id"))
+    features = project_features(project=project, items=items)  # (n_items, d)
+    newest = Label.objects.filter(item__project=project).values("item_id").annotate(last=Max("id")).values("last")
+    label_of = dict(Label.objects.filter(id__in=newest).values_list("item_id", "label_class__name"))
+
+    train, pool, evaluation = [], [], []
+    for row, item in enumerate(items):
+        if item.split == Item.Split.EVAL:
+            evaluation.append(row)
+        elif item.id in label_of:
+            train.append(row)
+        else:
+            pool.append(row)
+    ids = np.array([item.id for item in items], dtype=np.int64)
+    return TrainingData(
+        X_train=features[train],
+        y_train=np.array([label_of[items[r].id] for r in train], dtype=object),
+        X_pool=features[pool],
+        pool_item_ids=ids[pool],
+        X_eval=features[evaluation],
+        y_eval=np.array([items[r].gold_class.name for r in evaluation], dtype=object),  # type: ignore[union-attr]
+    )
+
+
+def model_version_list(*, project: Project) -> list[ModelVersion]:
+    return list(ModelVersion.objects.filter(project=project).order_by("-number"))

@@ -1,0 +1,1 @@
+"""Writes and workflows: every change to the data goes through a function here."""

@@ -1,0 +1,47 @@
+from collections.abc import Sequence
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from labeling.exceptions import InvalidProjectError
+from labeling.models import LabelClass, Project
+
+
+@transaction.atomic
+def project_create(
+    *,
+    name: str,
+    modality: str,
+    class_names: Sequence[str],
+    label_budget: int = 500,
+    retrain_every: int = 20,
+    strategy: str = "entropy",
+    diverse_batches: bool = True,
+    seed: int = 0,
+) -> Project:
+    names = [n.strip() for n in class_names]
+    if len(names) < 2 or any(not n for n in names) or len(set(names)) != len(names):
+        raise InvalidProjectError(
+            "A project needs at least two distinct, non-empty class names.", {"class_names": list(class_names)}
+        )
+    project = Project(
+        name=name,
+        modality=modality,
+        label_budget=label_budget,
+        retrain_every=retrain_every,
+        strategy=strategy,
+        diverse_batches=diverse_batches,
+        seed=seed,
+    )
+    try:
+        project.full_clean()
+    except ValidationError as exc:
+        raise InvalidProjectError(f"Invalid project {name!r}: {exc.messages}", exc.message_dict) from exc
+    project.save()
+    LabelClass.objects.bulk_create(LabelClass(project=project, name=n, position=i) for i, n in enumerate(names))
+    return project
+
+
+def project_member_add(*, project: Project, user: AbstractBaseUser) -> None:
+    project.members.add(user)

@@ -1,0 +1,24 @@
+from django.urls import path
+from rest_framework.authtoken.views import obtain_auth_token
+
+from labeling.api.annotation import LabelCreateApi, NextItemApi
+from labeling.api.projects import (
+    ExportApi,
+    ItemImageApi,
+    ModelVersionListApi,
+    ProjectDetailApi,
+    ProjectListApi,
+)
+
+app_name = "labeling"
+
+urlpatterns = [
+    path("auth/token/", obtain_auth_token, name="auth-token"),
+    path("projects/", ProjectListApi.as_view(), name="project-list"),
+    path("projects/<int:project_id>/", ProjectDetailApi.as_view(), name="project-detail"),
+    path("projects/<int:project_id>/next-item/", NextItemApi.as_view(), name="next-item"),
+    path("projects/<int:project_id>/labels/", LabelCreateApi.as_view(), name="label-create"),
+    path("projects/<int:project_id>/model-versions/", ModelVersionListApi.as_view(), name="model-versions"),
+    path("projects/<int:project_id>/export/", ExportApi.as_view(), name="export"),
+    path("items/<int:item_id>/image/", ItemImageApi.as_view(), name="item-image"),
+]

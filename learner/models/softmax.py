@@ -1,0 +1,179 @@
+"""A small torch softmax classifier, wrapped to look like an sklearn estimator.
+
+`SoftmaxHead` is the plain module; `SoftmaxClassifier` owns everything around it: label
+encoding, feature standardisation, class-balanced full-batch training and atomic save/load.
+Full batch is enough at labeling scale (tens to a few thousand labeled rows) and has no
+shuffling, so a fit depends on the data and `config.seed` only.
+"""
+
+import os
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Self
+
+import numpy as np
+import torch
+from torch import nn
+
+from learner.device import resolve_device
+from learner.exceptions import LearnerError, NotEnoughLabelsError
+from learner.types import FloatArray
+
+
+@dataclass(frozen=True)
+class SoftmaxConfig:
+    """Defaults tuned on digits, MNIST-5k (784 pixels) and rotten-tomatoes (256 LSA) at 20-2000 labels."""
+
+    hidden: int = 0  # 0: linear head (multinomial logistic regression); else one ReLU layer this wide
+    weight_decay: float = 1e-2  # L2 penalty on weights (not biases) added to the mean loss
+    lr: float = 0.05  # Adam step size for full-batch training
+    epochs: int = 300  # full-batch steps
+    seed: int = 0  # weight initialisation (and the committee's bootstrap draws)
+    members: int = 5  # committee size; only SoftmaxCommittee reads it
+
+
+class SoftmaxHead(nn.Module):
+    """Standardised features (n, d_in) -> class logits (n, n_classes)."""
+
+    def __init__(self, d_in: int, n_classes: int, hidden: int = 0) -> None:
+        super().__init__()
+        if hidden > 0:
+            self.body: nn.Module = nn.Sequential(nn.Linear(d_in, hidden), nn.ReLU())  # (n, hidden)
+            self.out = nn.Linear(hidden, n_classes)
+        else:
+            self.body = nn.Identity()
+            self.out = nn.Linear(d_in, n_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.out(self.body(x))  # (n, n_classes)
+
+
+class SoftmaxClassifier:
+    """fit(X (n, d), y (n,) hashable labels) -> predict_proba(X) (n, n_classes), columns in `classes_` order."""
+
+    def __init__(self, config: SoftmaxConfig = SoftmaxConfig(), device: str = "auto") -> None:
+        self.config = config
+        self.device = resolve_device(device)
+        self.module_: nn.Module | None = None
+
+    def fit(self, X: FloatArray | torch.Tensor, y: Any) -> Self:
+        """Learn from X (n, d) and labels y (n,); NotEnoughLabelsError below 2 distinct classes."""
+        labels = np.asarray(y)
+        x = self._as_tensor(X)
+        if labels.ndim != 1 or len(labels) != x.shape[0]:
+            raise LearnerError(f"y must be 1-D with one label per row of X: X {tuple(x.shape)}, y {labels.shape}.")
+        self.classes_, codes, counts = np.unique(labels, return_inverse=True, return_counts=True)
+        if len(self.classes_) < 2:
+            raise NotEnoughLabelsError(dict(zip(self.classes_.tolist(), counts.tolist(), strict=True)))
+        self.n_features_in_ = x.shape[1]
+        self.mean_ = x.mean(dim=0)  # (d,)
+        # Per-feature std, floored at the average std: a border pixel lit in 1 of 20 images or a
+        # faint LSA component would otherwise be blown up into the loudest, noisiest feature.
+        std = x.std(dim=0, correction=0)  # (d,)
+        self.std_ = std.clamp_min(float(std.mean())) if float(std.mean()) > 1e-6 else torch.ones_like(std)
+        target = torch.as_tensor(codes, dtype=torch.long, device=self.device)  # (n,)
+        weight = torch.as_tensor(len(labels) / (len(counts) * counts), dtype=torch.float32, device=self.device)
+        self.module_ = self._new_module().train()
+        decay = [p for name, p in self.module_.named_parameters() if name.endswith("weight")]
+        rest = [p for name, p in self.module_.named_parameters() if not name.endswith("weight")]
+        optimizer = torch.optim.Adam(
+            [{"params": decay, "weight_decay": self.config.weight_decay}, {"params": rest, "weight_decay": 0.0}],
+            lr=self.config.lr,
+        )
+        z = self._standardise(x)  # (n, d)
+        for _ in range(self.config.epochs):
+            optimizer.zero_grad(set_to_none=True)
+            loss = self._loss(self.module_(z), target, weight)
+            loss.backward()
+            optimizer.step()
+        self.module_.eval()
+        return self
+
+    @torch.no_grad()
+    def predict_proba(self, X: FloatArray | torch.Tensor) -> FloatArray:
+        """Class probabilities (n, n_classes) float64, rows summing to 1."""
+        module = self._fitted()
+        x = self._as_tensor(X)
+        if x.shape[1] != self.n_features_in_:
+            raise LearnerError(f"X has {x.shape[1]} features; the model was fitted on {self.n_features_in_}.")
+        logits = module(self._standardise(x)).double()  # (n, n_classes)
+        return torch.softmax(logits, dim=1).cpu().numpy()
+
+    @torch.no_grad()
+    def embed(self, X: FloatArray | torch.Tensor) -> torch.Tensor:
+        """What the output layer sees for each row (n, d_head), on the model's device.
+
+        Core-set, BADGE and expected gradient length measure distances and gradients here.
+        """
+        module = self._fitted()
+        return module.get_submodule("body")(self._standardise(self._as_tensor(X)))  # (n, d_head)
+
+    def predict(self, X: FloatArray | torch.Tensor) -> np.ndarray:
+        """Most probable label per row (n,), drawn from `classes_`."""
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write weights, config, classes and scaler to `path` atomically (temp file + os.replace)."""
+        module = self._fitted()
+        target = Path(path)
+        state = {
+            "state_dict": {k: v.cpu() for k, v in module.state_dict().items()},
+            "config": asdict(self.config),
+            "classes": self.classes_.tolist(),
+            "classes_dtype": self.classes_.dtype.str if self.classes_.dtype != object else "object",
+            "mean": self.mean_.cpu(),
+            "std": self.std_.cpu(),
+        }
+        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                os.fchmod(handle.fileno(), 0o644)  # mkstemp makes 0600; the web process may read models too
+                torch.save(state, handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp, target)  # readers see the old file or the new one, never half of one
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], device: str = "auto") -> Self:
+        """Rebuild a fitted classifier from `save`'s file; weights_only, so no pickled code runs."""
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        model = cls(SoftmaxConfig(**state["config"]), device)
+        model.classes_ = np.array(state["classes"], dtype=np.dtype(state["classes_dtype"]))
+        model.mean_, model.std_ = state["mean"].to(model.device), state["std"].to(model.device)
+        model.n_features_in_ = int(model.mean_.shape[0])
+        model.module_ = model._new_module()
+        model.module_.load_state_dict(state["state_dict"])
+        model.module_.eval()
+        return model
+
+    def _loss(self, logits: torch.Tensor, target: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+        return nn.functional.cross_entropy(logits, target, weight=weight)  # class-balanced
+
+    def _new_module(self) -> nn.Module:
+        with torch.random.fork_rng(devices=[]):  # seeded init without touching the caller's global RNG
+            torch.manual_seed(self.config.seed)
+            module = self._build_module()
+        return module.to(self.device)
+
+    def _build_module(self) -> nn.Module:
+        return SoftmaxHead(self.n_features_in_, len(self.classes_), self.config.hidden)
+
+    def _as_tensor(self, X: FloatArray | torch.Tensor) -> torch.Tensor:
+        x = torch.as_tensor(X if isinstance(X, torch.Tensor) else np.asarray(X, dtype=np.float32), dtype=torch.float32)
+        if x.ndim != 2:
+            raise LearnerError(f"X must be 2-D (n_samples, n_features), got shape {tuple(x.shape)}.")
+        if not bool(torch.isfinite(x).all()):
+            raise LearnerError("X contains NaN or infinite values.")
+        return x.to(self.device)
+
+    def _standardise(self, x: torch.Tensor) -> torch.Tensor:
+        return (x - self.mean_) / self.std_  # (n, d)
+
+    def _fitted(self) -> nn.Module:
+        if self.module_ is None:
+            raise LearnerError("SoftmaxClassifier is not fitted yet: call fit first.")
+        return self.module_

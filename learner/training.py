@@ -1,0 +1,73 @@
+"""One active-learning round: fit on the labels so far, rank the unlabeled pool, evaluate.
+
+This is the whole of what the Celery task calls; it takes arrays and returns arrays, so it
+runs the same in a worker, a test or a notebook. Persisting the ranking is the caller's job.
+"""
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from learner.device import resolve_device
+from learner.exceptions import LearnerError
+from learner.inputs import PoolInputs
+from learner.models.committee import SoftmaxCommittee
+from learner.models.softmax import SoftmaxClassifier, SoftmaxConfig
+from learner.ranking import PoolRanking, rank_pool, strategy_needs
+from learner.types import FloatArray
+
+
+@dataclass(frozen=True)
+class RoundResult:
+    model: SoftmaxClassifier
+    ranking: PoolRanking  # the pool's order: ranking.order[:batch_size] is the next batch
+    eval_accuracy: float | None  # fraction of eval rows predicted right; None when there are none
+    n_train: int  # labeled rows the model was fitted on
+
+    @property
+    def pool_scores(self) -> FloatArray:
+        """(n_pool,) float64, higher = ask first."""
+        return self.ranking.scores
+
+
+def run_round(
+    *,
+    X_train: FloatArray,
+    y_train: Any,
+    X_pool: FloatArray,
+    X_eval: FloatArray,
+    y_eval: Any,
+    strategy: str,
+    seed: int,
+    batch_size: int = 20,
+    diverse: bool = True,
+    config: SoftmaxConfig = SoftmaxConfig(),  # noqa: B008 - frozen, safe to share
+    device: str = "auto",
+) -> RoundResult:
+    """Fit on (X_train (n_train, d), y_train (n_train,)), rank X_pool (n_pool, d) with `strategy`.
+
+    The strategy name is checked before training, so a bad name costs nothing. Committee
+    strategies train a SoftmaxCommittee (its consensus is the model); the others one head.
+    `seed` drives the strategy's rng; `config.seed` the model's initialisation.
+    """
+    needs = strategy_needs(strategy, diverse=diverse)  # UnknownStrategyError before any training
+    if len(y_eval) != len(X_eval):
+        raise LearnerError(f"X_eval has {len(X_eval)} rows but y_eval has {len(y_eval)} labels.")
+    torch_device = resolve_device(device)
+    model_class = SoftmaxCommittee if "committee_probs" in needs else SoftmaxClassifier
+    model = model_class(replace(config, hidden=0) if model_class is SoftmaxCommittee else config, device=device)
+    model.fit(X_train, y_train)
+    rng = np.random.default_rng(seed)
+    if len(X_pool):
+        inputs = PoolInputs(
+            probs=model.predict_proba(X_pool),  # cheap, and tells every strategy the pool size
+            committee_probs=model.predict_proba_members(X_pool) if isinstance(model, SoftmaxCommittee) else None,
+            embeddings=model.embed(X_pool) if "embeddings" in needs else None,
+            labeled_embeddings=model.embed(X_train) if "embeddings" in needs else None,
+        )
+        ranking = rank_pool(strategy, inputs, batch_size=batch_size, rng=rng, device=torch_device, diverse=diverse)
+    else:
+        ranking = PoolRanking(order=np.zeros(0, dtype=np.int64), scores=np.zeros(0))
+    accuracy = float(np.mean(model.predict(X_eval) == np.asarray(y_eval))) if len(X_eval) else None
+    return RoundResult(model=model, ranking=ranking, eval_accuracy=accuracy, n_train=len(y_train))

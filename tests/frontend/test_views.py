@@ -1,0 +1,49 @@
+import pytest
+
+from labeling.models import ModelVersion
+
+pytestmark = pytest.mark.django_db
+
+
+def test_annotate_page_shows_an_item_with_keyed_class_buttons(client, annotator, make_digits_project):
+    project = make_digits_project(per_class=2)
+    client.force_login(annotator)
+    html = client.get(f"/projects/{project.pk}/annotate/").content.decode()
+    assert 'data-key="1"' in html and 'data-key="3"' in html
+    assert "/api/items/" in html and "cold start" in html
+
+
+def test_bad_label_shows_the_error_and_keeps_the_item(client, annotator, make_digits_project):
+    project = make_digits_project(per_class=2)
+    client.force_login(annotator)
+    page = client.get(f"/projects/{project.pk}/annotate/")
+    item_id = page.context["assignment"].item_id
+
+    response = client.post(f"/projects/{project.pk}/items/{item_id}/label/", {"label": "nope", "duration_ms": "5"})
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Unknown class &#x27;nope&#x27;" in html
+    assert f'data-item-id="{item_id}"' in html
+
+
+def test_dashboard_is_for_staff_and_shows_versions(client, annotator, admin_user, make_digits_project):
+    project = make_digits_project(per_class=2)
+    ModelVersion.objects.create(
+        project=project, number=1, strategy="entropy", status="done", labels_used=20,
+        metrics={"eval_accuracy": 0.875, "train_seconds": 1.25},
+    )  # fmt: skip
+    client.force_login(annotator)
+    assert client.get(f"/projects/{project.pk}/dashboard/").status_code == 302  # to the login page
+
+    client.force_login(admin_user)
+    html = client.get(f"/projects/{project.pk}/dashboard/").content.decode()
+    assert "v1" in html and "88%" in html and "0 / 500" in html
+
+
+def test_other_peoples_projects_are_404(client, make_digits_project):
+    from tests.factories import UserFactory
+
+    project = make_digits_project(per_class=2)
+    client.force_login(UserFactory(username="stranger"))
+    assert client.get(f"/projects/{project.pk}/annotate/").status_code == 404

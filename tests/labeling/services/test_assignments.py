@@ -1,0 +1,73 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from labeling.models import Assignment, Item, ItemScore, ModelVersion
+from labeling.services.assignments import ASSIGNMENT_TTL, assignment_next
+from labeling.services.labels import label_submit
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_cold_start_follows_the_seeded_random_order_not_import_order(make_digits_project, annotator):
+    project = make_digits_project(per_class=10, eval_fraction=0.0)
+    served = []
+    for _ in range(5):
+        assignment = assignment_next(project=project, annotator=annotator)
+        served.append(assignment.item)
+        label_submit(project=project, item_id=assignment.item_id, annotator=annotator, class_name="0")
+
+    assert [item.cold_rank for item in served] == [0, 1, 2, 3, 4]
+    assert [item.pk for item in served] != sorted(item.pk for item in served)  # not import order
+
+
+def test_an_annotator_keeps_their_item_until_they_label_it(make_digits_project, annotator):
+    project = make_digits_project(per_class=4)
+    first = assignment_next(project=project, annotator=annotator)
+    assert assignment_next(project=project, annotator=annotator).pk == first.pk
+
+
+def test_two_annotators_never_get_the_same_item(make_digits_project, annotator):
+    project = make_digits_project(per_class=4)
+    other = UserFactory(username="other")
+    a = assignment_next(project=project, annotator=annotator)
+    b = assignment_next(project=project, annotator=other)
+    assert a.item_id != b.item_id
+
+
+def test_abandoned_items_return_to_the_pool(make_digits_project, annotator):
+    project = make_digits_project(per_class=4)
+    first = assignment_next(project=project, annotator=annotator)
+    Assignment.objects.filter(pk=first.pk).update(created_at=timezone.now() - ASSIGNMENT_TTL - timedelta(seconds=1))
+
+    again = assignment_next(project=project, annotator=UserFactory(username="other"))
+
+    assert again.item_id == first.item_id
+    first.refresh_from_db()
+    assert first.status == Assignment.Status.EXPIRED
+
+
+def test_the_newest_finished_ranking_decides(make_digits_project, annotator):
+    project = make_digits_project(per_class=4, eval_fraction=0.0)
+    pool = list(Item.objects.filter(project=project).order_by("cold_rank"))
+    old = ModelVersion.objects.create(project=project, number=1, strategy="entropy", status="done")
+    new = ModelVersion.objects.create(project=project, number=2, strategy="entropy", status="done")
+    ModelVersion.objects.create(project=project, number=3, strategy="entropy", status="running")
+    ItemScore.objects.create(model_version=old, item=pool[0], score=9.0, rank=0)
+    ItemScore.objects.create(model_version=new, item=pool[5], score=2.0, rank=0)
+    ItemScore.objects.create(model_version=new, item=pool[6], score=1.0, rank=1)
+
+    first = assignment_next(project=project, annotator=annotator)
+    second = assignment_next(project=project, annotator=UserFactory(username="other"))
+
+    assert (first.item_id, first.model_version_id) == (pool[5].pk, new.pk)
+    assert (second.item_id, second.model_version_id) == (pool[6].pk, new.pk)
+
+
+def test_nothing_left_gives_none(make_digits_project, annotator):
+    project = make_digits_project(per_class=1, eval_fraction=0.0)
+    for item in Item.objects.filter(project=project):
+        label_submit(project=project, item_id=item.pk, annotator=annotator, class_name="0")
+    assert assignment_next(project=project, annotator=annotator) is None

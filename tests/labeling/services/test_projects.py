@@ -1,0 +1,25 @@
+import pytest
+
+from labeling.exceptions import InvalidProjectError
+from labeling.models import Project
+from labeling.services.projects import project_create
+
+pytestmark = pytest.mark.django_db
+
+
+def test_project_classes_keep_their_order_and_number_keys():
+    project = project_create(name="p", modality="image", class_names=["cat", "dog", "bird"])
+    assert [(c.name, c.shortcut) for c in project.label_classes.all()] == [("cat", "1"), ("dog", "2"), ("bird", "3")]
+
+
+@pytest.mark.parametrize("names", [["only"], ["a", "a"], ["a", " "]])
+def test_class_names_must_be_two_or_more_distinct(names):
+    with pytest.raises(InvalidProjectError, match="at least two distinct"):
+        project_create(name="p", modality="image", class_names=names)
+    assert not Project.objects.exists()
+
+
+def test_unknown_strategy_is_refused():
+    with pytest.raises(InvalidProjectError, match="Unknown strategy 'psychic'"):
+        project_create(name="p", modality="image", class_names=["a", "b"], strategy="psychic")
+    assert not Project.objects.exists()

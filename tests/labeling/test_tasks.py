@@ -1,0 +1,100 @@
+"""The retrain task run in-process on real digits (the worker-process path is in test_loop)."""
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from labeling.models import Item, ItemScore, ModelVersion
+from labeling.services.labels import label_submit
+from labeling.services.training import model_version_request
+from labeling.tasks import model_version_train
+from learner.models.softmax import SoftmaxClassifier
+from learner.ranking import STRATEGY_NAMES
+
+pytestmark = pytest.mark.django_db
+
+
+def _label_pool(project, annotator, n, *, only_class=None):
+    for item in (
+        Item.objects.filter(project=project, split="pool").select_related("gold_class").order_by("cold_rank")[:n]
+    ):
+        name = only_class or item.gold_class.name
+        label_submit(project=project, item_id=item.pk, annotator=annotator, class_name=name)
+
+
+def test_train_publishes_a_ranking_of_every_unlabeled_item(make_digits_project, annotator):
+    project = make_digits_project(per_class=40, retrain_every=10)
+    _label_pool(project, annotator, 30)  # the 10th label queued version 1; it trains on all 30
+    version = ModelVersion.objects.get(project=project)
+
+    model_version_train(version.pk)
+
+    version.refresh_from_db()
+    assert version.status == ModelVersion.Status.DONE, version.error
+    unlabeled = Item.objects.filter(project=project, split="pool", labels__isnull=True)
+    scores = list(ItemScore.objects.filter(model_version=version).order_by("rank").values_list("item_id", "score"))
+    assert {item for item, _ in scores} == set(unlabeled.values_list("pk", flat=True))
+    # The next batch (retrain_every items) is spread out over diverse_top_k's shortlist, the top
+    # candidates x k = 10 x 10 scores, and starts with the top score; the rest follow by score.
+    batch, rest = scores[:10], [score for _, score in scores[10:]]
+    shortlist = sorted(scores, key=lambda row: -row[1])[:100]
+    assert {item for item, _ in batch} <= {item for item, _ in shortlist}
+    assert batch[0] == shortlist[0]
+    assert rest == sorted(rest, reverse=True)
+    assert version.labels_used == 30
+    assert version.metrics["n_eval"] == 24 and version.metrics["eval_accuracy"] > 0.8
+    model = SoftmaxClassifier.load(version.artifact_path)
+    assert list(model.classes_) == ["0", "1", "2"]
+
+
+def test_without_diverse_batches_the_ranking_is_by_score(make_digits_project, annotator):
+    project = make_digits_project(per_class=20, retrain_every=1000, diverse_batches=False)
+    _label_pool(project, annotator, 12)
+    version = model_version_request(project=project, force=True)
+
+    model_version_train(version.pk)
+
+    ranked = list(ItemScore.objects.filter(model_version=version).order_by("rank").values_list("score", flat=True))
+    assert ranked == sorted(ranked, reverse=True)
+
+
+@pytest.mark.parametrize("strategy", STRATEGY_NAMES)
+def test_every_strategy_can_drive_a_project(make_digits_project, annotator, strategy):
+    project = make_digits_project(per_class=15, retrain_every=1000, strategy=strategy)
+    _label_pool(project, annotator, 12)
+    version = model_version_request(project=project, force=True)
+
+    model_version_train(version.pk)
+
+    version.refresh_from_db()
+    assert (version.status, version.strategy) == (ModelVersion.Status.DONE, strategy), version.error
+    ranks = sorted(ItemScore.objects.filter(model_version=version).values_list("rank", flat=True))
+    assert ranks == list(range(45 - 9 - 12))  # every unlabeled pool item, each rank once
+
+
+def test_running_the_same_task_twice_makes_one_version(make_digits_project, annotator):
+    project = make_digits_project(per_class=20, retrain_every=1000)
+    _label_pool(project, annotator, 12)
+    version = model_version_request(project=project, force=True)
+
+    model_version_train(version.pk)
+    model_version_train(version.pk)
+
+    assert ModelVersion.objects.filter(project=project).count() == 1
+    assert ItemScore.objects.filter(model_version=version).count() == 60 - 12 - 12
+
+
+def test_a_failed_run_says_why_and_writes_nothing(make_digits_project, annotator):
+    project = make_digits_project(per_class=20, retrain_every=1000)
+    _label_pool(project, annotator, 10, only_class="1")  # one class only: nothing to learn
+    version = model_version_request(project=project, force=True)
+
+    model_version_train(version.pk)
+
+    version.refresh_from_db()
+    assert version.status == ModelVersion.Status.FAILED
+    assert "NotEnoughLabelsError" in version.error
+    assert not ItemScore.objects.filter(model_version=version).exists()
+    assert version.artifact_path == ""
+    assert not list((Path(settings.ARTIFACT_ROOT) / f"project-{project.pk}").glob("*"))

@@ -1,0 +1,133 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from learner.exceptions import LearnerError, NotEnoughLabelsError
+from learner.models.softmax import SoftmaxClassifier, SoftmaxConfig, SoftmaxHead
+
+FAST = SoftmaxConfig(epochs=150)
+
+
+def _blobs(n_per_class: int = 20, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Three well-separated Gaussian blobs in 5-D: X (3 * n_per_class, 5), y (3 * n_per_class,) ints."""
+    rng = np.random.default_rng(seed)
+    centers = np.array([[4, 0, 0, 0, 0], [0, 4, 0, 0, 0], [0, 0, 4, 0, 0]], dtype=np.float64)
+    X = np.concatenate([c + 0.3 * rng.standard_normal((n_per_class, 5)) for c in centers])
+    y = np.repeat([0, 1, 2], n_per_class)
+    return X, y
+
+
+def test_head_maps_features_to_logits() -> None:
+    assert SoftmaxHead(7, 3)(torch.zeros(4, 7)).shape == (4, 3)
+    assert SoftmaxHead(7, 3, hidden=16)(torch.zeros(4, 7)).shape == (4, 3)
+
+
+@pytest.mark.parametrize("hidden", [0, 16])
+def test_learns_separable_blobs(hidden: int) -> None:
+    X, y = _blobs()
+    X_test, y_test = _blobs(seed=1)
+    model = SoftmaxClassifier(SoftmaxConfig(hidden=hidden, epochs=150), device="cpu").fit(X, y)
+    assert model.n_features_in_ == 5
+    np.testing.assert_array_equal(model.classes_, [0, 1, 2])
+    assert np.mean(model.predict(X_test) == y_test) == 1.0
+    probs = model.predict_proba(X_test)
+    assert probs.shape == (60, 3) and probs.dtype == np.float64
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-12)
+
+
+def test_same_seed_same_probabilities() -> None:
+    X, y = _blobs()
+    config = SoftmaxConfig(hidden=8, epochs=50, seed=5)
+    first = SoftmaxClassifier(config, device="cpu").fit(X, y).predict_proba(X)
+    second = SoftmaxClassifier(config, device="cpu").fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(first, second)
+    other = SoftmaxClassifier(SoftmaxConfig(hidden=8, epochs=50, seed=6), device="cpu").fit(X, y)
+    assert not np.array_equal(first, other.predict_proba(X))
+
+
+def test_fit_leaves_the_global_torch_rng_alone() -> None:
+    X, y = _blobs(5)
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    SoftmaxClassifier(FAST, device="cpu").fit(X, y)
+    torch.testing.assert_close(torch.rand(3), expected)
+
+
+def test_string_labels_and_column_order() -> None:
+    X, y = _blobs()
+    names = np.array(["zebra", "ant", "moose"])[y].astype(object)  # unsorted names, object dtype
+    model = SoftmaxClassifier(FAST, device="cpu").fit(X, names)
+    assert model.classes_.tolist() == ["ant", "moose", "zebra"]
+    assert np.array_equal(model.predict(X), names)
+    probs = model.predict_proba(X)
+    assert np.all(model.classes_[probs.argmax(axis=1)] == names)  # columns follow classes_
+
+
+def test_class_balanced_loss_keeps_the_rare_class() -> None:
+    rng = np.random.default_rng(0)
+    X = np.concatenate([rng.normal(0, 1, (190, 2)), rng.normal(2.5, 1, (10, 2))])  # overlapping, 19:1
+    y = np.array([0] * 190 + [1] * 10)
+    predicted = SoftmaxClassifier(FAST, device="cpu").fit(X, y).predict(X)
+    assert np.mean(predicted[y == 1] == 1) >= 0.7  # an unweighted loss would mostly answer 0
+
+
+def test_torch_tensor_input_matches_numpy() -> None:
+    X, y = _blobs(5)
+    model = SoftmaxClassifier(FAST, device="cpu").fit(torch.as_tensor(X), y)
+    np.testing.assert_array_equal(model.predict_proba(X), model.predict_proba(torch.as_tensor(X)))
+
+
+def test_save_load_roundtrip_gives_identical_probabilities(tmp_path: Path) -> None:
+    X, y = _blobs()
+    labels = np.array(["a", "b", "c"], dtype=object)[y]
+    model = SoftmaxClassifier(SoftmaxConfig(hidden=4, epochs=30, seed=2), device="cpu").fit(X, labels)
+    path = tmp_path / "model.pt"
+    model.save(path)
+    model.save(path)  # overwrite in place
+    assert [p.name for p in tmp_path.iterdir()] == ["model.pt"]  # no temp file left behind
+    loaded = SoftmaxClassifier.load(path, device="cpu")
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    assert loaded.config == model.config
+    assert loaded.classes_.dtype == object and loaded.classes_.tolist() == ["a", "b", "c"]
+    assert loaded.n_features_in_ == 5
+
+
+def test_fewer_than_two_classes_raises_with_counts() -> None:
+    with pytest.raises(NotEnoughLabelsError, match=r"'cat': 3"):
+        SoftmaxClassifier(FAST, device="cpu").fit(np.zeros((3, 2)), ["cat"] * 3)
+    with pytest.raises(NotEnoughLabelsError, match="no labels"):
+        SoftmaxClassifier(FAST, device="cpu").fit(np.zeros((0, 2)), [])
+
+
+def test_misuse_raises_learner_error(tmp_path: Path) -> None:
+    X, y = _blobs(5)
+    unfitted = SoftmaxClassifier(FAST, device="cpu")
+    with pytest.raises(LearnerError, match="not fitted"):
+        unfitted.predict_proba(X)
+    with pytest.raises(LearnerError, match="not fitted"):
+        unfitted.save(tmp_path / "m.pt")
+    with pytest.raises(LearnerError, match="one label per row"):
+        unfitted.fit(X, y[:-1])
+    model = unfitted.fit(X, y)
+    with pytest.raises(LearnerError, match="fitted on 5"):
+        model.predict_proba(np.zeros((2, 4)))
+    with pytest.raises(LearnerError, match="2-D"):
+        model.predict_proba(np.zeros(5))
+    with pytest.raises(LearnerError, match="NaN"):
+        model.predict_proba(np.full((1, 5), np.nan))
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_fit_matches_cpu_and_loads_anywhere(tmp_path: Path) -> None:
+    X, y = _blobs()
+    on_gpu = SoftmaxClassifier(FAST, device="cuda").fit(X, y)
+    on_cpu = SoftmaxClassifier(FAST, device="cpu").fit(X, y)
+    np.testing.assert_allclose(on_gpu.predict_proba(X), on_cpu.predict_proba(X), atol=1e-4)
+    on_gpu.save(tmp_path / "gpu.pt")
+    np.testing.assert_allclose(
+        SoftmaxClassifier.load(tmp_path / "gpu.pt", device="cpu").predict_proba(X), on_gpu.predict_proba(X), atol=1e-6
+    )

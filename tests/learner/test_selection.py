@@ -1,0 +1,49 @@
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from learner.exceptions import LearnerError
+from learner.selection import rank, select_top_k
+
+
+def test_select_top_k_highest_first() -> None:
+    scores = np.array([0.1, 0.9, 0.5, 0.7])
+    np.testing.assert_array_equal(select_top_k(scores, 2), [1, 3])
+
+
+def test_ties_break_by_lower_index() -> None:
+    scores = np.array([0.2, 0.8, 0.5, 0.8, 0.5, 0.8])
+    np.testing.assert_array_equal(select_top_k(scores, 4), [1, 3, 5, 2])
+    np.testing.assert_array_equal(rank(scores), [1, 3, 5, 2, 4, 0])
+
+
+def test_k_beyond_n_returns_everything_and_k_zero_nothing() -> None:
+    scores = np.array([0.3, 0.1, 0.2])
+    np.testing.assert_array_equal(select_top_k(scores, 10), [0, 2, 1])
+    assert select_top_k(scores, 0).shape == (0,)
+    assert select_top_k(np.array([]), 3).shape == (0,)
+
+
+def test_nan_scores_go_last() -> None:
+    np.testing.assert_array_equal(rank(np.array([np.nan, 0.1, 0.5])), [2, 1, 0])
+
+
+def test_bad_inputs_raise() -> None:
+    with pytest.raises(LearnerError, match="k must be >= 0"):
+        select_top_k(np.array([0.1]), -1)
+    with pytest.raises(LearnerError, match="1-D"):
+        rank(np.zeros((2, 2)))
+
+
+@settings(max_examples=100, deadline=None, database=None)
+@given(
+    scores=hnp.arrays(np.float64, st.integers(0, 30), elements=st.sampled_from([0.0, 0.25, 0.5, 1.0, -2.0])),
+    k=st.integers(0, 40),
+)
+def test_top_k_matches_a_plain_python_sort(scores: np.ndarray, k: int) -> None:
+    expected = sorted(range(len(scores)), key=lambda i: (-scores[i], i))[:k]  # few values: many ties
+    selected = select_top_k(scores, k)
+    assert selected.tolist() == expected
+    assert selected.dtype == np.int64

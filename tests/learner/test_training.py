@@ -1,0 +1,66 @@
+from typing import Any
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+
+from learner.exceptions import NotEnoughLabelsError, UnknownStrategyError
+from learner.models.softmax import SoftmaxClassifier
+from learner.training import run_round
+
+
+@pytest.fixture(scope="module")
+def digits() -> dict[str, np.ndarray]:
+    """sklearn digits split 200 train / 1097 pool / 500 eval; X scaled to [0, 1], labels as strings."""
+    bunch = load_digits()
+    order = np.random.default_rng(0).permutation(len(bunch.target))
+    X, y = bunch.data[order] / 16.0, bunch.target[order].astype(str)
+    return {
+        "X_train": X[:200], "y_train": y[:200],
+        "X_pool": X[200:1297], "y_pool": y[200:1297],
+        "X_eval": X[1297:], "y_eval": y[1297:],
+    }  # fmt: skip
+
+
+def test_round_on_digits_learns_and_scores_the_pool(digits: dict[str, np.ndarray]) -> None:
+    result = run_round(
+        X_train=digits["X_train"], y_train=digits["y_train"], X_pool=digits["X_pool"],
+        X_eval=digits["X_eval"], y_eval=digits["y_eval"], strategy="entropy", seed=0, device="cpu",
+    )  # fmt: skip
+    assert isinstance(result.model, SoftmaxClassifier)
+    assert result.n_train == 200
+    assert result.eval_accuracy is not None and result.eval_accuracy > 0.85
+    assert result.pool_scores.shape == (1097,) and result.pool_scores.dtype == np.float64
+    assert np.all(np.isfinite(result.pool_scores))
+    wrong = result.model.predict(digits["X_pool"]) != digits["y_pool"]
+    assert wrong.any()
+    # Uncertainty sampling earns its keep: the rows the model gets wrong score higher.
+    assert result.pool_scores[wrong].mean() > 2 * result.pool_scores[~wrong].mean()
+
+
+def test_random_strategy_is_reproducible(digits: dict[str, np.ndarray]) -> None:
+    kwargs: dict[str, Any] = {k: digits[k][:60] for k in ("X_train", "y_train", "X_pool", "X_eval", "y_eval")}
+    first = run_round(**kwargs, strategy="random", seed=11, device="cpu")
+    second = run_round(**kwargs, strategy="random", seed=11, device="cpu")
+    np.testing.assert_array_equal(first.pool_scores, second.pool_scores)
+    np.testing.assert_array_equal(first.pool_scores, np.random.default_rng(11).random(60))
+
+
+def test_unknown_strategy_raises_before_any_training() -> None:
+    one_class: dict[str, Any] = {"X_train": np.zeros((3, 2)), "y_train": np.array(["a", "a", "a"])}  # fit would fail
+    with pytest.raises(UnknownStrategyError, match="'bogus'"):
+        run_round(**one_class, X_pool=np.zeros((1, 2)), X_eval=np.zeros((0, 2)), y_eval=np.array([]),
+                  strategy="bogus", seed=0, device="cpu")  # fmt: skip
+    with pytest.raises(NotEnoughLabelsError):
+        run_round(**one_class, X_pool=np.zeros((1, 2)), X_eval=np.zeros((0, 2)), y_eval=np.array([]),
+                  strategy="margin", seed=0, device="cpu")  # fmt: skip
+
+
+def test_empty_pool_and_no_eval_rows(digits: dict[str, np.ndarray]) -> None:
+    result = run_round(
+        X_train=digits["X_train"][:50], y_train=digits["y_train"][:50], X_pool=np.zeros((0, 64)),
+        X_eval=np.zeros((0, 64)), y_eval=np.array([], dtype=object), strategy="margin", seed=0, device="cpu",
+    )  # fmt: skip
+    assert result.pool_scores.shape == (0,)
+    assert result.eval_accuracy is None
+    assert result.n_train == 50
