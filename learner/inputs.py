@@ -1,0 +1,31 @@
+"""What a query strategy may look at, for the n unlabeled items of the pool.
+
+Arrays may be numpy arrays or torch tensors (on any device); each strategy converts them once
+with `learner.arrays.as_tensor`. Which fields a strategy needs is declared in its registry
+entry, so the training round computes only those (a committee costs extra passes).
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from learner.exceptions import LearnerError
+
+Array = Any  # numpy.ndarray | torch.Tensor
+
+
+@dataclass(frozen=True)
+class PoolInputs:
+    probs: Array | None = None  # (n, c) the model's class probabilities
+    committee_probs: Array | None = None  # (m, n, c) probabilities of m committee members
+    embeddings: Array | None = None  # (n, d) what the model's head sees for each pool item
+    labeled_embeddings: Array | None = None  # (n_labeled, d) the same for labeled items
+
+
+def pool_size(inputs: PoolInputs) -> int:
+    """n, read from the first field that is set; LearnerError when none is."""
+    for array in (inputs.probs, inputs.embeddings):
+        if array is not None:
+            return len(array)
+    if inputs.committee_probs is not None:
+        return int(inputs.committee_probs.shape[1])
+    raise LearnerError("PoolInputs has no probs, committee_probs or embeddings: nothing to rank.")

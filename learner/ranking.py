@@ -1,0 +1,80 @@
+"""From a strategy name to the order in which annotators see the pool.
+
+Two kinds of strategy share one namespace of names:
+- scorers (learner.strategies) give every item a score; the first `batch_size` items are then
+  chosen to be diverse (top-M by score, then farthest-first), so a batch is never k
+  near-duplicates; the rest follow by score;
+- batch strategies (core-set, BADGE) choose a whole batch jointly; the rest follow in a seeded
+  random order, since the next model ranks them again before anyone gets that far.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from learner.arrays import to_numpy
+from learner.batch import badge, diverse_top_k, k_center_greedy
+from learner.exceptions import LearnerError, UnknownStrategyError
+from learner.inputs import PoolInputs, pool_size
+from learner.selection import rank
+from learner.strategies import STRATEGIES
+from learner.types import FloatArray, IntArray
+
+BATCH_STRATEGIES = {"coreset": frozenset({"embeddings"}), "badge": frozenset({"probs", "embeddings"})}
+STRATEGY_NAMES = tuple(sorted({*STRATEGIES, *BATCH_STRATEGIES}))
+
+
+@dataclass(frozen=True)
+class PoolRanking:
+    order: IntArray  # (n,) pool rows, the one to ask first first
+    scores: FloatArray  # (n,) per pool row, higher = ask sooner (batch strategies: pick-time value, 0 after)
+
+
+def strategy_needs(strategy: str, *, diverse: bool = True) -> frozenset[str]:
+    """The PoolInputs fields `rank_pool` will read for this strategy."""
+    if strategy in BATCH_STRATEGIES:
+        return BATCH_STRATEGIES[strategy]
+    if strategy not in STRATEGIES:
+        raise UnknownStrategyError(strategy, STRATEGY_NAMES)
+    needs = STRATEGIES[strategy].needs
+    return needs | {"embeddings"} if diverse and strategy != "random" else needs
+
+
+def rank_pool(
+    strategy: str,
+    inputs: PoolInputs,
+    *,
+    batch_size: int,
+    rng: np.random.Generator,
+    device: torch.device,
+    diverse: bool = True,
+) -> PoolRanking:
+    """Order the n pool items: the first `batch_size` are the batch to label next."""
+    needs = strategy_needs(strategy, diverse=diverse)
+    missing = sorted(field for field in needs if getattr(inputs, field) is None)
+    if missing:
+        raise LearnerError(f"Strategy {strategy!r} needs {missing} in PoolInputs.")
+    n = pool_size(inputs)
+    k = min(batch_size, n)
+    if strategy in BATCH_STRATEGIES:
+        if strategy == "coreset":
+            picks, distances = k_center_greedy(
+                inputs.embeddings, k, labeled_embeddings=inputs.labeled_embeddings, rng=rng, device=device
+            )
+        else:
+            picks = badge(inputs.probs, inputs.embeddings, k, rng=rng, device=device)
+            distances = np.linspace(1.0, 1.0 / max(k, 1), num=len(picks))  # pick order as a score
+        scores = np.zeros(n)
+        scores[picks] = distances
+        rest = np.setdiff1d(np.arange(n), picks, assume_unique=True)
+        return PoolRanking(order=np.concatenate([picks, rng.permutation(rest)]), scores=scores)
+
+    raw = STRATEGIES[strategy].score(inputs, rng, device)  # (n,) numpy, or a tensor for tensor inputs
+    scores = (to_numpy(raw) if isinstance(raw, torch.Tensor) else np.asarray(raw)).astype(np.float64)
+    if "embeddings" not in needs or k == 0:
+        return PoolRanking(order=rank(scores), scores=scores)
+    batch = diverse_top_k(scores, inputs.embeddings, k, labeled_embeddings=inputs.labeled_embeddings, device=device)
+    rest = rank(scores)
+    rest = rest[~np.isin(rest, batch)]
+    return PoolRanking(order=np.concatenate([batch, rest]).astype(np.int64), scores=scores)

@@ -1,0 +1,103 @@
+"""Query strategies: pure scores over what the model says about the pool, higher = ask first.
+
+One registry, `STRATEGIES`, maps the name a project stores to a `Strategy`: which fields of
+`PoolInputs` it reads (so a training round computes only those; a committee costs extra) and
+how it scores them. The scoring functions themselves are plain functions over arrays, one
+family per module, usable from a notebook:
+
+- uncertainty: least_confidence, margin, entropy
+- committee: vote_entropy, consensus_entropy, max_disagreement, bald (= kl_consensus)
+- density: information_density and the density-weighted entropy built from it
+- gradient: expected_gradient_length
+- random: the passive baseline every strategy must beat
+
+Batch strategies that choose a whole batch jointly (core-set, BADGE) live in learner.batch;
+learner.ranking joins both kinds under one namespace of names.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from learner.exceptions import UnknownStrategyError
+from learner.inputs import PoolInputs, pool_size
+from learner.strategies.committee import bald, consensus_entropy, max_disagreement, vote_entropy
+from learner.strategies.density import density_weighted, information_density
+from learner.strategies.gradient import expected_gradient_length
+from learner.strategies.random import random_scores
+from learner.strategies.uncertainty import entropy, least_confidence, margin
+
+__all__ = [
+    "STRATEGIES",
+    "Strategy",
+    "bald",
+    "consensus_entropy",
+    "density_weighted",
+    "entropy",
+    "expected_gradient_length",
+    "get_strategy",
+    "information_density",
+    "least_confidence",
+    "margin",
+    "max_disagreement",
+    "random_scores",
+    "vote_entropy",
+]
+
+ScoreFn = Callable[[PoolInputs, np.random.Generator, torch.device], Any]
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """A registered scorer: what it reads from PoolInputs and how it turns that into scores (n,)."""
+
+    name: str
+    needs: frozenset[str]
+    score: ScoreFn  # (inputs, rng, device) -> (n,) scores, numpy or a tensor on the device
+    summary: str
+
+
+def _density_entropy(inputs: PoolInputs, rng: np.random.Generator, device: torch.device) -> Any:
+    density = information_density(inputs.embeddings, rng=rng, device=device)
+    return density_weighted(entropy(inputs.probs, device=device), density, beta=1.0)
+
+
+_ENTRIES = [
+    Strategy("least_confidence", frozenset({"probs"}), lambda i, r, d: least_confidence(i.probs, device=d),
+             "1 - top probability"),
+    Strategy("margin", frozenset({"probs"}), lambda i, r, d: margin(i.probs, device=d),
+             "small gap between the two most probable classes"),
+    Strategy("entropy", frozenset({"probs"}), lambda i, r, d: entropy(i.probs, device=d),
+             "entropy of the predicted distribution"),
+    Strategy("vote_entropy", frozenset({"committee_probs"}), lambda i, r, d: vote_entropy(i.committee_probs, device=d),
+             "committee: entropy of the members' votes"),
+    Strategy("consensus_entropy", frozenset({"committee_probs"}),
+             lambda i, r, d: consensus_entropy(i.committee_probs, device=d),
+             "committee: entropy of the mean distribution"),
+    Strategy("max_disagreement", frozenset({"committee_probs"}),
+             lambda i, r, d: max_disagreement(i.committee_probs, device=d),
+             "committee: largest KL of a member to the consensus"),
+    Strategy("bald", frozenset({"committee_probs"}), lambda i, r, d: bald(i.committee_probs, device=d),
+             "committee: mutual information between label and member (BALD)"),
+    Strategy("kl_consensus", frozenset({"committee_probs"}), lambda i, r, d: bald(i.committee_probs, device=d),
+             "committee: mean KL of the members to the consensus (equals BALD)"),
+    Strategy("density_entropy", frozenset({"probs", "embeddings"}), _density_entropy,
+             "entropy x mean similarity to the pool (information density, beta 1)"),
+    Strategy("expected_gradient_length", frozenset({"probs", "embeddings"}),
+             lambda i, r, d: expected_gradient_length(i.probs, i.embeddings, device=d),
+             "expected norm of the output layer's gradient"),
+    Strategy("random", frozenset({"probs"}), lambda i, r, d: random_scores(pool_size(i), r),
+             "uniform random order: the passive baseline"),
+]  # fmt: skip
+STRATEGIES: dict[str, Strategy] = {entry.name: entry for entry in _ENTRIES}
+
+
+def get_strategy(name: str) -> Strategy:
+    """The strategy registered as `name`; UnknownStrategyError lists the known names."""
+    try:
+        return STRATEGIES[name]
+    except KeyError:
+        raise UnknownStrategyError(name, STRATEGIES) from None

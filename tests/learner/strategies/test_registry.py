@@ -1,0 +1,53 @@
+import numpy as np
+import pytest
+import torch
+
+from learner.exceptions import LearnerError, UnknownStrategyError
+from learner.inputs import PoolInputs
+from learner.strategies import STRATEGIES, get_strategy
+
+RNG_SEED = 0
+
+
+def inputs(n: int = 40, as_torch: bool = False) -> PoolInputs:
+    rng = np.random.default_rng(0)
+    committee = rng.dirichlet(np.ones(3), size=(4, n))  # (4, n, 3)
+    emb = rng.normal(size=(n, 6))
+    fields = {"probs": committee.mean(axis=0), "committee_probs": committee, "embeddings": emb}
+    if as_torch:
+        fields = {k: torch.as_tensor(v, dtype=torch.float32) for k, v in fields.items()}
+    return PoolInputs(**fields)
+
+
+def test_the_registry_offers_every_scoring_family() -> None:
+    assert set(STRATEGIES) == {
+        "least_confidence", "margin", "entropy", "vote_entropy", "consensus_entropy", "max_disagreement",
+        "bald", "kl_consensus", "density_entropy", "expected_gradient_length", "random",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(STRATEGIES))
+def test_every_strategy_scores_each_pool_item_from_what_it_declares(name: str) -> None:
+    strategy = STRATEGIES[name]
+    full = inputs()
+    only_needed = PoolInputs(**{field: getattr(full, field) for field in strategy.needs})
+    scores = np.asarray(strategy.score(only_needed, np.random.default_rng(RNG_SEED), torch.device("cpu")))
+    assert scores.shape == (40,) and np.all(np.isfinite(scores))
+    again = np.asarray(strategy.score(only_needed, np.random.default_rng(RNG_SEED), torch.device("cpu")))
+    np.testing.assert_array_equal(scores, again)  # deterministic given the seed
+
+
+@pytest.mark.parametrize("name", sorted(STRATEGIES))
+def test_numpy_and_torch_inputs_give_the_same_scores(name: str) -> None:
+    device = torch.device("cpu")
+    from_numpy = np.asarray(STRATEGIES[name].score(inputs(), np.random.default_rng(1), device))
+    from_torch = STRATEGIES[name].score(inputs(as_torch=True), np.random.default_rng(1), device)
+    np.testing.assert_allclose(np.asarray(from_torch, dtype=np.float64), from_numpy, rtol=1e-4, atol=1e-5)
+
+
+def test_unknown_strategy_names_the_bad_name_and_the_known_ones() -> None:
+    with pytest.raises(UnknownStrategyError) as caught:
+        get_strategy("magic")
+    message = str(caught.value)
+    assert "'magic'" in message and "bald" in message and "entropy" in message
+    assert isinstance(caught.value, LearnerError)
