@@ -27,7 +27,7 @@ from learner.device import resolve_device
 from learner.inputs import PoolInputs
 from learner.models.committee import CommitteeHead
 from learner.selection import select_top_k
-from learner.strategies import STRATEGIES
+from learner.strategies import STRATEGIES, StrategyOptions
 
 D, CLASSES, MEMBERS, LABELED = 512, 10, 5, 1000
 MODAL_DENSITY_MAX_N = 10_000  # modAL's information_density builds an n x n matrix: 80 GB at 100k
@@ -120,7 +120,7 @@ def bench_size(n: int, ks: list[int], device: torch.device, reference_max_nk: in
     table.add(f"committee forward ({MEMBERS} heads, one fused pass)", "all", fused)
     for name, spec in STRATEGIES.items():
         rng = np.random.default_rng(0)
-        ours = measure(lambda spec=spec, rng=rng: spec.score(inputs, rng, device), device, repeat)
+        ours = measure(lambda spec=spec, rng=rng: spec.score(inputs, rng, device, StrategyOptions()), device, repeat)
         ref_s = measure(modal[name], cpu, repeat)[0] if name in modal else None
         table.add(name, "all", ours, f"modAL {name}", ref_s)
         scores = to_numpy(ours[2]) if isinstance(ours[2], torch.Tensor) else ours[2]

@@ -17,6 +17,8 @@ from labeling.services.training import (
     model_version_complete,
     model_version_fail,
 )
+from learner.models.softmax import SoftmaxConfig
+from learner.strategies import StrategyOptions
 from learner.training import run_round
 
 logger = logging.getLogger(__name__)
@@ -37,6 +39,8 @@ def model_version_train(model_version_id: int) -> None:
             X_eval=data.X_eval, y_eval=data.y_eval,
             strategy=version.strategy, seed=version.project.seed + version.number,  # fresh draws per round
             batch_size=version.project.retrain_every, diverse=version.project.diverse_batches,
+            config=SoftmaxConfig(members=version.project.committee_size),
+            options=StrategyOptions(density_beta=version.project.density_beta),
             device=settings.LEARNER_DEVICE,
         )  # fmt: skip
         artifact = model_version_artifact_path(model_version=version)

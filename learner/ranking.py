@@ -18,7 +18,7 @@ from learner.batch import badge, diverse_top_k, k_center_greedy
 from learner.exceptions import LearnerError, UnknownStrategyError
 from learner.inputs import PoolInputs, pool_size
 from learner.selection import rank
-from learner.strategies import STRATEGIES
+from learner.strategies import STRATEGIES, StrategyOptions
 from learner.types import FloatArray, IntArray
 
 BATCH_STRATEGIES = {"coreset": frozenset({"embeddings"}), "badge": frozenset({"probs", "embeddings"})}
@@ -49,6 +49,7 @@ def rank_pool(
     rng: np.random.Generator,
     device: torch.device,
     diverse: bool = True,
+    options: StrategyOptions = StrategyOptions(),  # noqa: B008 - frozen, safe to share
 ) -> PoolRanking:
     """Order the n pool items: the first `batch_size` are the batch to label next."""
     needs = strategy_needs(strategy, diverse=diverse)
@@ -70,7 +71,7 @@ def rank_pool(
         rest = np.setdiff1d(np.arange(n), picks, assume_unique=True)
         return PoolRanking(order=np.concatenate([picks, rng.permutation(rest)]), scores=scores)
 
-    raw = STRATEGIES[strategy].score(inputs, rng, device)  # (n,) numpy, or a tensor for tensor inputs
+    raw = STRATEGIES[strategy].score(inputs, rng, device, options)  # (n,) numpy, or a tensor for tensor inputs
     scores = (to_numpy(raw) if isinstance(raw, torch.Tensor) else np.asarray(raw)).astype(np.float64)
     if "embeddings" not in needs or k == 0:
         return PoolRanking(order=rank(scores), scores=scores)

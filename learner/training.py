@@ -15,6 +15,7 @@ from learner.inputs import PoolInputs
 from learner.models.committee import SoftmaxCommittee
 from learner.models.softmax import SoftmaxClassifier, SoftmaxConfig
 from learner.ranking import PoolRanking, rank_pool, strategy_needs
+from learner.strategies import StrategyOptions
 from learner.types import FloatArray
 
 
@@ -43,13 +44,15 @@ def run_round(
     batch_size: int = 20,
     diverse: bool = True,
     config: SoftmaxConfig = SoftmaxConfig(),  # noqa: B008 - frozen, safe to share
+    options: StrategyOptions = StrategyOptions(),  # noqa: B008 - frozen, safe to share
     device: str = "auto",
 ) -> RoundResult:
     """Fit on (X_train (n_train, d), y_train (n_train,)), rank X_pool (n_pool, d) with `strategy`.
 
     The strategy name is checked before training, so a bad name costs nothing. Committee
     strategies train a SoftmaxCommittee (its consensus is the model); the others one head.
-    `seed` drives the strategy's rng; `config.seed` the model's initialisation.
+    `seed` drives the strategy's rng; `config.seed` the model's initialisation and
+    `config.members` the committee size; `options` tune the scorer (e.g. density beta).
     """
     needs = strategy_needs(strategy, diverse=diverse)  # UnknownStrategyError before any training
     if len(y_eval) != len(X_eval):
@@ -66,7 +69,8 @@ def run_round(
             embeddings=model.embed(X_pool) if "embeddings" in needs else None,
             labeled_embeddings=model.embed(X_train) if "embeddings" in needs else None,
         )
-        ranking = rank_pool(strategy, inputs, batch_size=batch_size, rng=rng, device=torch_device, diverse=diverse)
+        ranking = rank_pool(strategy, inputs, batch_size=batch_size, rng=rng, device=torch_device, diverse=diverse,
+                             options=options)
     else:
         ranking = PoolRanking(order=np.zeros(0, dtype=np.int64), scores=np.zeros(0))
     accuracy = float(np.mean(model.predict(X_eval) == np.asarray(y_eval))) if len(X_eval) else None

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from learner.ranking import STRATEGY_NAMES
@@ -29,6 +29,16 @@ class Project(models.Model):
     strategy = models.CharField(max_length=50, default="entropy", validators=[validate_strategy])
     diverse_batches = models.BooleanField(
         default=True, help_text="Spread each batch over the embedding space instead of taking the top scores."
+    )
+    committee_size = models.PositiveSmallIntegerField(
+        default=5,
+        validators=[MinValueValidator(2), MaxValueValidator(50)],
+        help_text="Members of the committee that committee strategies (vote entropy, BALD, ...) train.",
+    )
+    density_beta = models.FloatField(
+        default=1.0,
+        validators=[MinValueValidator(0.0)],
+        help_text="Information density: 0 ignores density, larger values favour typical items.",
     )
     seed = models.IntegerField(default=0, help_text="Fixes the cold-start order and training.")
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="projects", blank=True)

@@ -18,6 +18,8 @@ def project_create(
     retrain_every: int = 20,
     strategy: str = "entropy",
     diverse_batches: bool = True,
+    committee_size: int = 5,
+    density_beta: float = 1.0,
     seed: int = 0,
 ) -> Project:
     names = [n.strip() for n in class_names]
@@ -32,12 +34,15 @@ def project_create(
         retrain_every=retrain_every,
         strategy=strategy,
         diverse_batches=diverse_batches,
+        committee_size=committee_size,
+        density_beta=density_beta,
         seed=seed,
     )
     try:
         project.full_clean()
     except ValidationError as exc:
-        raise InvalidProjectError(f"Invalid project {name!r}: {exc.messages}", exc.message_dict) from exc
+        problems = "; ".join(f"{field}: {' '.join(messages)}" for field, messages in exc.message_dict.items())
+        raise InvalidProjectError(f"Invalid project {name!r}: {problems}", exc.message_dict) from exc
     project.save()
     LabelClass.objects.bulk_create(LabelClass(project=project, name=n, position=i) for i, n in enumerate(names))
     return project

@@ -25,7 +25,7 @@ import torch
 from learner.exceptions import UnknownStrategyError
 from learner.inputs import PoolInputs, pool_size
 from learner.strategies.committee import bald, consensus_entropy, max_disagreement, vote_entropy
-from learner.strategies.density import density_weighted, information_density
+from learner.strategies.density import REFERENCE_SIZE, density_weighted, information_density
 from learner.strategies.gradient import expected_gradient_length
 from learner.strategies.random import random_scores
 from learner.strategies.uncertainty import entropy, least_confidence, margin
@@ -33,6 +33,7 @@ from learner.strategies.uncertainty import entropy, least_confidence, margin
 __all__ = [
     "STRATEGIES",
     "Strategy",
+    "StrategyOptions",
     "bald",
     "consensus_entropy",
     "density_weighted",
@@ -47,7 +48,17 @@ __all__ = [
     "vote_entropy",
 ]
 
-ScoreFn = Callable[[PoolInputs, np.random.Generator, torch.device], Any]
+
+
+@dataclass(frozen=True)
+class StrategyOptions:
+    """The knobs a project may turn; each scorer reads the ones that concern it."""
+
+    density_beta: float = 1.0  # information density: 0 ignores density, larger favours typical items
+    density_reference_size: int = REFERENCE_SIZE  # pool rows the mean similarity is taken over
+
+
+ScoreFn = Callable[[PoolInputs, np.random.Generator, torch.device, StrategyOptions], Any]
 
 
 @dataclass(frozen=True)
@@ -56,40 +67,44 @@ class Strategy:
 
     name: str
     needs: frozenset[str]
-    score: ScoreFn  # (inputs, rng, device) -> (n,) scores, numpy or a tensor on the device
+    score: ScoreFn  # (inputs, rng, device, options) -> (n,) scores, numpy or a tensor on the device
     summary: str
 
 
-def _density_entropy(inputs: PoolInputs, rng: np.random.Generator, device: torch.device) -> Any:
-    density = information_density(inputs.embeddings, rng=rng, device=device)
-    return density_weighted(entropy(inputs.probs, device=device), density, beta=1.0)
+def _density_entropy(
+    inputs: PoolInputs, rng: np.random.Generator, device: torch.device, options: StrategyOptions
+) -> Any:
+    density = information_density(inputs.embeddings, reference_size=options.density_reference_size, rng=rng,
+                                  device=device)  # fmt: skip
+    return density_weighted(entropy(inputs.probs, device=device), density, beta=options.density_beta)
 
 
 _ENTRIES = [
-    Strategy("least_confidence", frozenset({"probs"}), lambda i, r, d: least_confidence(i.probs, device=d),
+    Strategy("least_confidence", frozenset({"probs"}), lambda i, r, d, o: least_confidence(i.probs, device=d),
              "1 - top probability"),
-    Strategy("margin", frozenset({"probs"}), lambda i, r, d: margin(i.probs, device=d),
+    Strategy("margin", frozenset({"probs"}), lambda i, r, d, o: margin(i.probs, device=d),
              "small gap between the two most probable classes"),
-    Strategy("entropy", frozenset({"probs"}), lambda i, r, d: entropy(i.probs, device=d),
+    Strategy("entropy", frozenset({"probs"}), lambda i, r, d, o: entropy(i.probs, device=d),
              "entropy of the predicted distribution"),
-    Strategy("vote_entropy", frozenset({"committee_probs"}), lambda i, r, d: vote_entropy(i.committee_probs, device=d),
+    Strategy("vote_entropy", frozenset({"committee_probs"}),
+             lambda i, r, d, o: vote_entropy(i.committee_probs, device=d),
              "committee: entropy of the members' votes"),
     Strategy("consensus_entropy", frozenset({"committee_probs"}),
-             lambda i, r, d: consensus_entropy(i.committee_probs, device=d),
+             lambda i, r, d, o: consensus_entropy(i.committee_probs, device=d),
              "committee: entropy of the mean distribution"),
     Strategy("max_disagreement", frozenset({"committee_probs"}),
-             lambda i, r, d: max_disagreement(i.committee_probs, device=d),
+             lambda i, r, d, o: max_disagreement(i.committee_probs, device=d),
              "committee: largest KL of a member to the consensus"),
-    Strategy("bald", frozenset({"committee_probs"}), lambda i, r, d: bald(i.committee_probs, device=d),
+    Strategy("bald", frozenset({"committee_probs"}), lambda i, r, d, o: bald(i.committee_probs, device=d),
              "committee: mutual information between label and member (BALD)"),
-    Strategy("kl_consensus", frozenset({"committee_probs"}), lambda i, r, d: bald(i.committee_probs, device=d),
+    Strategy("kl_consensus", frozenset({"committee_probs"}), lambda i, r, d, o: bald(i.committee_probs, device=d),
              "committee: mean KL of the members to the consensus (equals BALD)"),
     Strategy("density_entropy", frozenset({"probs", "embeddings"}), _density_entropy,
-             "entropy x mean similarity to the pool (information density, beta 1)"),
+             "entropy x mean similarity to the pool, to the power beta (information density)"),
     Strategy("expected_gradient_length", frozenset({"probs", "embeddings"}),
-             lambda i, r, d: expected_gradient_length(i.probs, i.embeddings, device=d),
+             lambda i, r, d, o: expected_gradient_length(i.probs, i.embeddings, device=d),
              "expected norm of the output layer's gradient"),
-    Strategy("random", frozenset({"probs"}), lambda i, r, d: random_scores(pool_size(i), r),
+    Strategy("random", frozenset({"probs"}), lambda i, r, d, o: random_scores(pool_size(i), r),
              "uniform random order: the passive baseline"),
 ]  # fmt: skip
 STRATEGIES: dict[str, Strategy] = {entry.name: entry for entry in _ENTRIES}

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from django.conf import settings
 
@@ -9,6 +10,7 @@ from labeling.models import Item, ItemScore, ModelVersion
 from labeling.services.labels import label_submit
 from labeling.services.training import model_version_request
 from labeling.tasks import model_version_train
+from learner.models.committee import SoftmaxCommittee
 from learner.models.softmax import SoftmaxClassifier
 from learner.ranking import STRATEGY_NAMES
 
@@ -98,3 +100,17 @@ def test_a_failed_run_says_why_and_writes_nothing(make_digits_project, annotator
     assert not ItemScore.objects.filter(model_version=version).exists()
     assert version.artifact_path == ""
     assert not list((Path(settings.ARTIFACT_ROOT) / f"project-{project.pk}").glob("*"))
+
+
+def test_the_project_committee_size_is_the_size_of_the_trained_committee(make_digits_project, annotator):
+    project = make_digits_project(per_class=20, retrain_every=1000, strategy="vote_entropy", committee_size=3)
+    _label_pool(project, annotator, 12)
+    version = model_version_request(project=project, force=True)
+
+    model_version_train(version.pk)
+
+    version.refresh_from_db()
+    assert version.status == ModelVersion.Status.DONE, version.error
+    committee = SoftmaxCommittee.load(version.artifact_path)
+    two_images = np.zeros((2, 28 * 28))  # images become 28 x 28 pixel features
+    assert committee.predict_proba_members(two_images).shape == (3, 2, 3)  # 3 members, 2 rows, 3 classes

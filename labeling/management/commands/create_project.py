@@ -19,6 +19,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-diverse-batches", action="store_true", help="Take each batch by score alone, not spread out."
         )
+        parser.add_argument("--committee-size", type=int, default=5, help="Members for committee strategies.")
+        parser.add_argument("--density-beta", type=float, default=1.0, help="Weight of density in density_entropy.")
         parser.add_argument("--seed", type=int, default=0)
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -27,5 +29,6 @@ class Command(BaseCommand):
                 name=opts["name"], modality=opts["modality"], class_names=opts["classes"].split(","),
                 label_budget=opts["budget"], retrain_every=opts["retrain_every"],
                 strategy=opts["strategy"], seed=opts["seed"], diverse_batches=not opts["no_diverse_batches"],
+                committee_size=opts["committee_size"], density_beta=opts["density_beta"],
             )  # fmt: skip
         self.stdout.write(f"Created project {project.pk}: {project.name}")

@@ -23,3 +23,10 @@ def test_unknown_strategy_is_refused():
     with pytest.raises(InvalidProjectError, match="Unknown strategy 'psychic'"):
         project_create(name="p", modality="image", class_names=["a", "b"], strategy="psychic")
     assert not Project.objects.exists()
+
+
+@pytest.mark.parametrize(("field", "value"), [("committee_size", 1), ("density_beta", -0.5)])
+def test_strategy_settings_out_of_range_are_refused(field, value):
+    with pytest.raises(InvalidProjectError, match=field):
+        project_create(name="p", modality="image", class_names=["a", "b"], **{field: value})
+    assert not Project.objects.exists()

@@ -4,9 +4,10 @@ import torch
 
 from learner.exceptions import LearnerError, UnknownStrategyError
 from learner.inputs import PoolInputs
-from learner.strategies import STRATEGIES, get_strategy
+from learner.strategies import STRATEGIES, StrategyOptions, get_strategy
 
 RNG_SEED = 0
+OPTIONS = StrategyOptions(density_reference_size=16)  # smaller than the pool: the sampled path too
 
 
 def inputs(n: int = 40, as_torch: bool = False) -> PoolInputs:
@@ -31,17 +32,17 @@ def test_every_strategy_scores_each_pool_item_from_what_it_declares(name: str) -
     strategy = STRATEGIES[name]
     full = inputs()
     only_needed = PoolInputs(**{field: getattr(full, field) for field in strategy.needs})
-    scores = np.asarray(strategy.score(only_needed, np.random.default_rng(RNG_SEED), torch.device("cpu")))
+    scores = np.asarray(strategy.score(only_needed, np.random.default_rng(RNG_SEED), torch.device("cpu"), OPTIONS))
     assert scores.shape == (40,) and np.all(np.isfinite(scores))
-    again = np.asarray(strategy.score(only_needed, np.random.default_rng(RNG_SEED), torch.device("cpu")))
+    again = np.asarray(strategy.score(only_needed, np.random.default_rng(RNG_SEED), torch.device("cpu"), OPTIONS))
     np.testing.assert_array_equal(scores, again)  # deterministic given the seed
 
 
 @pytest.mark.parametrize("name", sorted(STRATEGIES))
 def test_numpy_and_torch_inputs_give_the_same_scores(name: str) -> None:
     device = torch.device("cpu")
-    from_numpy = np.asarray(STRATEGIES[name].score(inputs(), np.random.default_rng(1), device))
-    from_torch = STRATEGIES[name].score(inputs(as_torch=True), np.random.default_rng(1), device)
+    from_numpy = np.asarray(STRATEGIES[name].score(inputs(), np.random.default_rng(1), device, OPTIONS))
+    from_torch = STRATEGIES[name].score(inputs(as_torch=True), np.random.default_rng(1), device, OPTIONS)
     np.testing.assert_allclose(np.asarray(from_torch, dtype=np.float64), from_numpy, rtol=1e-4, atol=1e-5)
 
 
@@ -51,3 +52,24 @@ def test_unknown_strategy_names_the_bad_name_and_the_known_ones() -> None:
     message = str(caught.value)
     assert "'magic'" in message and "bald" in message and "entropy" in message
     assert isinstance(caught.value, LearnerError)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("name", sorted(STRATEGIES))
+def test_cuda_scores_what_cpu_scores(name: str) -> None:
+    pool = inputs(n=5000, as_torch=True)
+    on_cuda = PoolInputs(**{f: getattr(pool, f).cuda() for f in ("probs", "committee_probs", "embeddings")})
+    cpu = STRATEGIES[name].score(pool, np.random.default_rng(0), torch.device("cpu"), OPTIONS)
+    cuda = STRATEGIES[name].score(on_cuda, np.random.default_rng(0), torch.device("cuda"), OPTIONS)
+    assert cuda.device.type == "cuda"
+    np.testing.assert_allclose(cuda.cpu().numpy(), np.asarray(cpu), rtol=1e-4, atol=1e-5)
+
+
+def test_density_beta_trades_uncertainty_for_typicality() -> None:
+    pool, rng, cpu = inputs(), np.random.default_rng, torch.device("cpu")
+    density = STRATEGIES["density_entropy"]
+    entropy_only = density.score(pool, rng(0), cpu, StrategyOptions(density_beta=0.0))
+    np.testing.assert_allclose(entropy_only, STRATEGIES["entropy"].score(pool, rng(0), cpu, OPTIONS), rtol=1e-12)
+    weighted = density.score(pool, rng(0), cpu, StrategyOptions(density_beta=3.0))
+    assert not np.allclose(weighted / entropy_only, (weighted / entropy_only)[0])  # density now matters per item
