@@ -163,6 +163,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    "sweep-stale-retrains": {"task": "labeling.tasks.model_version_sweep_stale", "schedule": 60.0},
+}
+RETRAIN_HEARTBEAT_SECONDS = 10  # a running retrain stamps its row this often
+RETRAIN_STALE_AFTER_SECONDS = 120  # no sign of life for this long: the worker is gone, redo the run
+RETRAIN_MAX_ATTEMPTS = 3  # give up (failed) on a run that lost its worker this many times
 
 # --- Learner --------------------------------------------------------------------------------
 LEARNER_DEVICE = os.environ.get("TWEEZER_DEVICE", "auto")

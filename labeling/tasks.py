@@ -1,25 +1,22 @@
-"""Celery adapters: fetch by id, call learner code, persist through a service.
+"""Celery adapters: fetch by id, call a service, record a failure. No business logic here.
 
 Tasks live in labeling/ rather than learner/ because they read and write Django rows;
 learner/ stays a plain library that installs and runs without Django.
 """
 
 import logging
-import time
+from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
 
-from labeling.selectors.training import training_data_build
+from labeling.services.heartbeat import model_version_heartbeat
 from labeling.services.training import (
-    model_version_artifact_path,
     model_version_claim,
-    model_version_complete,
     model_version_fail,
+    model_version_run,
+    model_version_sweep,
 )
-from learner.models.softmax import SoftmaxConfig
-from learner.strategies import StrategyOptions
-from learner.training import run_round
 
 logger = logging.getLogger(__name__)
 
@@ -31,27 +28,20 @@ def model_version_train(model_version_id: int) -> None:
     if version is None:
         logger.info("Model version %s is not queued any more; nothing to do.", model_version_id)
         return
-    started = time.perf_counter()
     try:
-        data = training_data_build(project=version.project)
-        result = run_round(
-            X_train=data.X_train, y_train=data.y_train, X_pool=data.X_pool,
-            X_eval=data.X_eval, y_eval=data.y_eval,
-            strategy=version.strategy, seed=version.project.seed + version.number,  # fresh draws per round
-            batch_size=version.project.retrain_every, diverse=version.project.diverse_batches,
-            config=SoftmaxConfig(members=version.project.committee_size),
-            options=StrategyOptions(density_beta=version.project.density_beta),
-            device=settings.LEARNER_DEVICE,
-        )  # fmt: skip
-        artifact = model_version_artifact_path(model_version=version)
-        result.model.save(artifact)
-        model_version_complete(
-            model_version=version, pool_item_ids=data.pool_item_ids, ranking=result.ranking,
-            labels_used=result.n_train, artifact_path=artifact,
-            metrics={"eval_accuracy": result.eval_accuracy, "n_eval": len(data.y_eval),
-                     "n_train": result.n_train, "n_pool": len(data.pool_item_ids),
-                     "train_seconds": round(time.perf_counter() - started, 3)},
-        )  # fmt: skip
+        with model_version_heartbeat(model_version_id=version.pk, every_seconds=settings.RETRAIN_HEARTBEAT_SECONDS):
+            model_version_run(model_version=version, device=settings.LEARNER_DEVICE)
     except Exception as exc:  # task boundary: record why the run failed, then stop
         logger.exception("Model version %s failed", model_version_id)
         model_version_fail(model_version_id=model_version_id, error=f"{type(exc).__name__}: {exc}")
+
+
+@shared_task
+def model_version_sweep_stale() -> None:
+    """Periodic: queue again the runs whose worker or message was lost."""
+    result = model_version_sweep(
+        stale_after=timedelta(seconds=settings.RETRAIN_STALE_AFTER_SECONDS),
+        max_attempts=settings.RETRAIN_MAX_ATTEMPTS,
+    )
+    if result.requeued or result.failed:
+        logger.warning("Sweep requeued model versions %s, gave up on %s", result.requeued, result.failed)

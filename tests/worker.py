@@ -25,30 +25,27 @@ def _database_url() -> str:
     return f"postgres://{auth}{db.get('HOST') or 'localhost'}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
-def _purge_queues() -> None:
+def _purge_queues(queues: tuple[str, ...]) -> None:
     """Drop messages left by an earlier run: their ids point into another test database."""
     with app.connection_for_write() as connection:
         channel = connection.default_channel
-        for queue in QUEUES:
+        for queue in queues:
             channel.queue_declare(queue=queue, durable=True, auto_delete=False)
             channel.queue_purge(queue)
 
 
-@pytest.fixture(scope="session")
-def celery_worker(django_db_setup, django_db_blocker, _isolated_files: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """Start `celery worker` as a separate process and wait until it is ready."""
-    _purge_queues()
-    log_path = _isolated_files / "worker.log"
+def start_worker(log_path: Path, queues: tuple[str, ...] = QUEUES, name: str = "test") -> subprocess.Popen[bytes]:
+    """Start `celery worker` (solo pool: the process is the worker) and wait until it is ready."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DATABASE_URL": _database_url(),
-        "TWEEZER_VAR_DIR": str(_isolated_files),  # media and model files: see _isolated_files
+        "TWEEZER_VAR_DIR": str(log_path.parent),  # media and model files: see _isolated_files
         "TWEEZER_BROKER_DIR": str(settings.BROKER_DIR),  # the embedded broker the tests publish to
     }
     command = [
-        sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", ",".join(QUEUES),
-        "--pool", "solo", "--loglevel", "INFO", "--hostname", f"test-{os.getpid()}@%h",
+        sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", ",".join(queues),
+        "--pool", "solo", "--loglevel", "INFO", "--hostname", f"{name}-{os.getpid()}@%h",
         "--without-gossip", "--without-mingle",
     ]  # fmt: skip
     with log_path.open("wb") as log:
@@ -59,9 +56,21 @@ def celery_worker(django_db_setup, django_db_blocker, _isolated_files: Path) -> 
             process.kill()
             pytest.fail(f"Celery worker did not start:\n{log_path.read_text(errors='replace')[-3000:]}")
         time.sleep(0.2)
-    yield process
+    return process
+
+
+def stop_worker(process: subprocess.Popen[bytes]) -> None:
     process.terminate()
     try:
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker, _isolated_files: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A worker on the default and gpu queues for the whole session."""
+    _purge_queues(QUEUES)
+    process = start_worker(_isolated_files / "worker.log")
+    yield process
+    stop_worker(process)

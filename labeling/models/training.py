@@ -9,7 +9,8 @@ class ModelVersion(models.Model):
 
     The row is the record of the run: it is created `queued`, claimed `running` by exactly one
     worker, and becomes `done` together with its scores in one transaction, or `failed` with
-    the reason. At most one run per project is queued or running.
+    the reason. At most one run per project is queued or running. A running row whose worker
+    stops beating (killed, machine lost) is put back to `queued` by the periodic sweep.
     """
 
     class Status(models.TextChoices):
@@ -28,8 +29,14 @@ class ModelVersion(models.Model):
     metrics = models.JSONField(default=dict, blank=True)
     artifact_path = models.CharField(max_length=500, blank=True)
     error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Times a worker claimed this run.")
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Last sign of life: queued, claimed, or beating while it runs. The sweep redoes stale runs.",
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -6,16 +6,23 @@ still ends with one version.
 """
 
 import os
+import time
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 
 from labeling.models import ItemScore, ModelVersion, Project
 from labeling.selectors.projects import labeled_item_count
+from labeling.selectors.training import training_data_build
+from learner.models.softmax import SoftmaxConfig
 from learner.ranking import PoolRanking
+from learner.strategies import StrategyOptions
+from learner.training import run_round
 from learner.types import IntArray
 
 
@@ -36,24 +43,54 @@ def model_version_request(*, project: Project, force: bool = False) -> ModelVers
     try:
         with transaction.atomic():
             version = ModelVersion.objects.create(
-                project=project, number=number, strategy=project.strategy, labels_used=labeled
+                project=project, number=number, strategy=project.strategy, labels_used=labeled,
+                heartbeat_at=timezone.now(),
             )
     except IntegrityError:
         return None  # another request queued one at the same moment
+    _send_on_commit(version)
+    return version
+
+
+def _send_on_commit(version: ModelVersion) -> None:
     from labeling.tasks import model_version_train  # the task module imports these services
 
     transaction.on_commit(lambda: model_version_train.delay(version.pk))
-    return version
 
 
 def model_version_claim(*, model_version_id: int) -> ModelVersion | None:
     """Move a queued run to running; None if another worker claimed or finished it."""
+    now = timezone.now()
     claimed = ModelVersion.objects.filter(pk=model_version_id, status=ModelVersion.Status.QUEUED).update(
-        status=ModelVersion.Status.RUNNING, started_at=timezone.now()
+        status=ModelVersion.Status.RUNNING, started_at=now, heartbeat_at=now, attempts=F("attempts") + 1
     )
     if not claimed:
         return None
     return ModelVersion.objects.select_related("project").get(pk=model_version_id)
+
+
+def model_version_run(*, model_version: ModelVersion, device: str) -> ModelVersion:
+    """One claimed run: train on the labels so far, rank the pool, publish model and ranking."""
+    started = time.perf_counter()
+    project = model_version.project
+    data = training_data_build(project=project)
+    result = run_round(
+        X_train=data.X_train, y_train=data.y_train, X_pool=data.X_pool, X_eval=data.X_eval, y_eval=data.y_eval,
+        strategy=model_version.strategy, seed=project.seed + model_version.number,  # fresh draws per round
+        batch_size=project.retrain_every, diverse=project.diverse_batches,
+        config=SoftmaxConfig(members=project.committee_size),
+        options=StrategyOptions(density_beta=project.density_beta), device=device,
+    )  # fmt: skip
+    artifact = model_version_artifact_path(model_version=model_version)
+    result.model.save(artifact)
+    metrics = {
+        "eval_accuracy": result.eval_accuracy, "n_eval": len(data.y_eval), "n_train": result.n_train,
+        "n_pool": len(data.pool_item_ids), "train_seconds": round(time.perf_counter() - started, 3),
+    }  # fmt: skip
+    return model_version_complete(
+        model_version=model_version, pool_item_ids=data.pool_item_ids, ranking=result.ranking,
+        labels_used=result.n_train, artifact_path=artifact, metrics=metrics,
+    )  # fmt: skip
 
 
 def model_version_artifact_path(*, model_version: ModelVersion) -> Path:
@@ -110,3 +147,33 @@ def model_version_fail(*, model_version_id: int, error: str) -> None:
     ModelVersion.objects.filter(pk=model_version_id).exclude(status=ModelVersion.Status.DONE).update(
         status=ModelVersion.Status.FAILED, error=error[:5000], finished_at=timezone.now()
     )
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    requeued: list[int]  # ids of runs sent to the workers again
+    failed: list[int]  # ids of runs given up after max_attempts
+
+
+def model_version_sweep(*, stale_after: timedelta, max_attempts: int) -> SweepResult:
+    """Redo runs whose worker or message was lost: the database is the record, the broker a trigger.
+
+    A queued or running row whose last sign of life (`heartbeat_at`) is older than
+    `stale_after` is sent to the workers again, as queued: a running one lost its worker
+    (SIGKILL, a lost machine), a queued one its message. A duplicate message is harmless, since
+    only one delivery can claim the row. A run already claimed `max_attempts` times is marked
+    failed instead, so a run that kills every worker it meets cannot loop for ever.
+    """
+    now = timezone.now()
+    result = SweepResult(requeued=[], failed=[])
+    stale = ModelVersion.objects.filter(status__in=ModelVersion.ACTIVE_STATUSES, heartbeat_at__lt=now - stale_after)
+    for version in stale:
+        unchanged = ModelVersion.objects.filter(pk=version.pk, status=version.status, heartbeat_at=version.heartbeat_at)
+        if version.status == ModelVersion.Status.RUNNING and version.attempts >= max_attempts:
+            error = f"The worker was lost {version.attempts} times (no heartbeat for {stale_after}); gave up."
+            if unchanged.update(status=ModelVersion.Status.FAILED, error=error, finished_at=now):
+                result.failed.append(version.pk)
+        elif unchanged.update(status=ModelVersion.Status.QUEUED, heartbeat_at=now):
+            result.requeued.append(version.pk)
+            _send_on_commit(version)
+    return result
