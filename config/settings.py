@@ -158,7 +158,10 @@ else:
     }
 CELERY_TASK_IGNORE_RESULT = True  # the database is the record, never a result backend
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"labeling.tasks.model_version_train": {"queue": "gpu"}}
+CELERY_TASK_ROUTES = {  # the heavy tensor work goes to GPU workers; the rest stays on default
+    "labeling.tasks.model_version_train": {"queue": "gpu"},
+    "labeling.tasks.embeddings_compute_task": {"queue": "gpu"},
+}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -172,6 +175,9 @@ RETRAIN_MAX_ATTEMPTS = 3  # give up (failed) on a run that lost its worker this 
 
 # --- Learner --------------------------------------------------------------------------------
 LEARNER_DEVICE = os.environ.get("TWEEZER_DEVICE", "auto")
+# Pretrained encoders load from their wheels; never let a library reach for a model hub.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 LOGGING = {
     "version": 1,

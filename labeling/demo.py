@@ -17,6 +17,9 @@ from labeling.services.imports import ImportSummary, items_import_images, items_
 from labeling.services.projects import project_create
 from learner.datasets import Dataset, load_dataset
 
+# Small images (28 px digits) gain nothing from 224 px; 112 px embeds 5x faster on a CPU.
+DEMO_ENCODERS = {"image": "efficientnet-lite0-112", "text": "minilm-l6"}
+
 
 def _write_png_folder(dataset: Dataset, rows: np.ndarray) -> Path:
     assert dataset.images is not None
@@ -33,13 +36,15 @@ def _write_png_folder(dataset: Dataset, rows: np.ndarray) -> Path:
 @transaction.atomic
 def demo_project_import(
     *, dataset: str, name: str, eval_fraction: float = 0.2, limit: int | None = None,
-    strategy: str = "entropy", retrain_every: int = 20,
+    strategy: str = "entropy", retrain_every: int = 20, encoder: str | None = None,
 ) -> tuple[Project, ImportSummary]:  # fmt: skip
+    """`encoder` None picks the demo's pretrained encoder for the modality; "" uses pixels or TF-IDF."""
     data = load_dataset(dataset)
     rows = np.random.default_rng(0).permutation(len(data.labels))[:limit]
     project = project_create(
         name=name, modality=data.modality, class_names=data.class_names,
         strategy=strategy, retrain_every=retrain_every,
+        encoder=DEMO_ENCODERS[data.modality] if encoder is None else encoder,
     )  # fmt: skip
     if data.modality == Project.Modality.IMAGE:
         wanted = {f"{dataset}-{row:05d}.png" for row in rows}

@@ -39,3 +39,7 @@ class InvalidImportError(ApplicationError):
 
 class InvalidProjectError(ApplicationError):
     pass
+
+
+class EmbeddingsMissingError(ApplicationError):
+    """A project with a pretrained encoder has items whose embeddings are not computed yet."""

@@ -6,7 +6,7 @@ from rest_framework.views import APIView
 
 from labeling.exceptions import NotFoundError
 from labeling.exports import FORMATS, export_rows, render
-from labeling.models import Item, ModelVersion, Project
+from labeling.models import EmbeddingSet, Item, ModelVersion, Project
 from labeling.selectors.projects import project_get_for_user, project_list_for_user, project_progress
 from labeling.selectors.training import model_version_list
 
@@ -17,7 +17,7 @@ class ProjectOutput(serializers.ModelSerializer[Project]):
     class Meta:
         model = Project
         fields = ["id", "name", "modality", "classes", "label_budget", "retrain_every", "strategy", "diverse_batches",
-                  "committee_size", "density_beta"]
+                  "committee_size", "density_beta", "encoder"]
 
     def get_classes(self, project: Project) -> list[str]:
         return [c.name for c in project.label_classes.all()]
@@ -42,6 +42,7 @@ class ProjectDetailApi(APIView):
             "eval_items": progress.eval_items,
             "labels_behind": progress.labels_behind,
             "model_version": progress.latest_version.number if progress.latest_version else None,
+            "embeddings": _embedding_progress(progress.embeddings) if project.encoder else None,
         }
         return Response(data)
 
@@ -79,3 +80,10 @@ class ItemImageApi(APIView):
             raise NotFoundError(f"Item {item_id} does not exist or has no image.", {"item": item_id})
         project_get_for_user(user=request.user, project_id=item.project_id)
         return FileResponse(item.image.open("rb"))
+
+
+def _embedding_progress(embedding_set: EmbeddingSet | None) -> dict[str, object]:
+    if embedding_set is None:
+        return {"status": "queued", "done": 0, "total": None, "items": 0, "error": ""}
+    return {"status": embedding_set.status, "done": embedding_set.done, "total": embedding_set.total,
+            "items": embedding_set.n_items, "error": embedding_set.error}  # fmt: skip

@@ -1,8 +1,9 @@
 """Tables of the labeling app, one module per entity group."""
 
+from labeling.models.embeddings import EmbeddingSet
 from labeling.models.items import Item
 from labeling.models.labels import Assignment, Label
 from labeling.models.projects import LabelClass, Project
 from labeling.models.training import ItemScore, ModelVersion
 
-__all__ = ["Assignment", "Item", "ItemScore", "Label", "LabelClass", "ModelVersion", "Project"]
+__all__ = ["Assignment", "EmbeddingSet", "Item", "ItemScore", "Label", "LabelClass", "ModelVersion", "Project"]

@@ -3,7 +3,14 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from learner.encoders import ENCODERS
 from learner.ranking import STRATEGY_NAMES
+
+
+def validate_encoder(name: str) -> None:
+    if name and name not in ENCODERS:
+        known = ", ".join(sorted(ENCODERS))
+        raise ValidationError(f"Unknown encoder {name!r}; known: {known}, or blank for built-in features.")
 
 
 def validate_strategy(name: str) -> None:
@@ -27,6 +34,12 @@ class Project(models.Model):
         help_text="Queue a retrain after this many new labels.",
     )
     strategy = models.CharField(max_length=50, default="entropy", validators=[validate_strategy])
+    encoder = models.CharField(
+        max_length=50,
+        blank=True,
+        validators=[validate_encoder],
+        help_text="Pretrained encoder whose embeddings the model learns from; blank: pixels or TF-IDF.",
+    )
     diverse_batches = models.BooleanField(
         default=True, help_text="Spread each batch over the embedding space instead of taking the top scores."
     )
@@ -49,6 +62,11 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.encoder in ENCODERS and ENCODERS[self.encoder].modality != self.modality:
+            raise ValidationError({"encoder": f"Encoder {self.encoder!r} embeds {ENCODERS[self.encoder].modality}s, "
+                                              f"but the project holds {self.modality} items."})
 
 
 class LabelClass(models.Model):

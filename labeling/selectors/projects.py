@@ -4,7 +4,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Exists, OuterRef, QuerySet
 
 from labeling.exceptions import ProjectNotFoundError
-from labeling.models import Item, Label, ModelVersion, Project
+from labeling.models import EmbeddingSet, Item, Label, ModelVersion, Project
 
 
 def project_list_for_user(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Project]:
@@ -36,6 +36,7 @@ class ProjectProgress:
     eval_items: int
     latest_version: ModelVersion | None
     labels_behind: int  # labels the newest finished model has not seen yet
+    embeddings: EmbeddingSet | None  # the project encoder's embeddings and their progress; None without one
 
     @property
     def budget_used_percent(self) -> float:
@@ -56,4 +57,7 @@ def project_progress(*, project: Project) -> ProjectProgress:
         eval_items=splits.get(Item.Split.EVAL, 0),
         latest_version=latest,
         labels_behind=labeled - (latest.labels_used if latest else 0),
+        embeddings=EmbeddingSet.objects.filter(project=project, encoder=project.encoder).first()
+        if project.encoder
+        else None,
     )

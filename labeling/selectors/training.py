@@ -5,6 +5,7 @@ from django.db.models import Max
 
 from labeling.features import project_features
 from labeling.models import Item, Label, ModelVersion, Project
+from labeling.selectors.embeddings import embeddings_for_items
 from learner.types import FloatArray
 
 
@@ -23,7 +24,11 @@ class TrainingData:
 def training_data_build(*, project: Project) -> TrainingData:
     """Features for every item; a labeled pool item's class is its newest label."""
     items = list(Item.objects.filter(project=project).select_related("gold_class").order_by("id"))
-    features = project_features(project=project, items=items)  # (n_items, d)
+    if project.encoder:
+        ids = np.array([item.id for item in items], dtype=np.int64)
+        features = embeddings_for_items(project=project, item_ids=ids)  # (n_items, dim) pretrained
+    else:
+        features = project_features(project=project, items=items)  # (n_items, d) pixels or TF-IDF
     newest = Label.objects.filter(item__project=project).values("item_id").annotate(last=Max("id")).values("last")
     label_of = dict(Label.objects.filter(id__in=newest).values_list("item_id", "label_class__name"))
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from labeling.models import ItemScore, ModelVersion, Project
 from labeling.selectors.projects import labeled_item_count
 from labeling.selectors.training import training_data_build
+from labeling.services.embeddings import embeddings_compute
 from learner.models.softmax import SoftmaxConfig
 from learner.ranking import PoolRanking
 from learner.strategies import StrategyOptions
@@ -73,6 +74,8 @@ def model_version_run(*, model_version: ModelVersion, device: str) -> ModelVersi
     """One claimed run: train on the labels so far, rank the pool, publish model and ranking."""
     started = time.perf_counter()
     project = model_version.project
+    if project.encoder:  # embed items the import task has not reached yet; a no-op when all are done
+        embeddings_compute(project=project, device=device)
     data = training_data_build(project=project)
     result = run_round(
         X_train=data.X_train, y_train=data.y_train, X_pool=data.X_pool, X_eval=data.X_eval, y_eval=data.y_eval,

@@ -18,13 +18,17 @@ import torch
 
 from learner.arrays import as_float_tensor, like_input
 from learner.device import resolve_device
+from learner.exceptions import LearnerError
 from learner.strategies.uncertainty import entropy_of
 
 
 def committee_tensor(committee_probs: Any, device: str | torch.device) -> torch.Tensor:
     """committee_probs as a float tensor (m, n, c) on the device; LearnerError for another rank."""
     name = "committee_probs (m_members, n_samples, n_classes)"
-    return as_float_tensor(committee_probs, resolve_device(device), name, ndim=3)
+    p = as_float_tensor(committee_probs, resolve_device(device), name, ndim=3)
+    if p.shape[0] < 1:
+        raise LearnerError(f"A committee needs at least 1 member, got {name} of shape {tuple(p.shape)}.")
+    return p
 
 
 def vote_entropy(committee_probs: Any, *, device: str | torch.device = "auto") -> Any:
@@ -40,24 +44,31 @@ def vote_entropy(committee_probs: Any, *, device: str | torch.device = "auto") -
 def consensus_entropy(committee_probs: Any, *, device: str | torch.device = "auto") -> Any:
     """Entropy of the consensus, the mean of the members' distributions (n, c)."""
     p = committee_tensor(committee_probs, device)
-    return like_input(committee_probs, entropy_of(p.mean(dim=0)))
-
-
-def _kl_to_consensus(p: torch.Tensor) -> torch.Tensor:
-    """KL(p_m || mean_m p_m) for every member and item (m, n), 0 log 0 = 0."""
-    consensus = p.mean(dim=0, keepdim=True)  # (1, n, c)
-    # Where p_m > 0 the consensus is > 0 too (it averages p_m), so the log ratio is finite.
-    ratio = torch.where(p > 0, p / consensus, torch.ones_like(p))  # (m, n, c)
-    return torch.special.xlogy(p, ratio).sum(dim=2)  # (m, n)
+    return like_input(committee_probs, entropy_of(_consensus(p)))
 
 
 def max_disagreement(committee_probs: Any, *, device: str | torch.device = "auto") -> Any:
     """max_m KL(p_m || consensus): the one member that disagrees most decides."""
     p = committee_tensor(committee_probs, device)
-    return like_input(committee_probs, _kl_to_consensus(p).amax(dim=0))
+    q = _consensus(p)  # (n, c)
+    # KL(p_m || q) = sum_c p log p - sum_c p log q: one (m, n, c) temporary and one contraction,
+    # instead of forming p / q. Where q == 0 every p_m is 0 too, so log q may be taken as 0 there.
+    log_q = torch.where(q > 0, q.log(), 0.0)  # (n, c)
+    cross = torch.einsum("mnc,nc->mn", p, log_q)  # (m, n)
+    neg_entropy = torch.special.xlogy(p, p).sum(dim=2)  # (m, n)
+    return like_input(committee_probs, (neg_entropy - cross).amax(dim=0).clamp_min(0.0))
 
 
 def bald(committee_probs: Any, *, device: str | torch.device = "auto") -> Any:
     """Mutual information H(mean_m p_m) - mean_m H(p_m) = mean_m KL(p_m || consensus), >= 0."""
     p = committee_tensor(committee_probs, device)
-    return like_input(committee_probs, _kl_to_consensus(p).mean(dim=0).clamp_min(0.0))
+    mean_member_entropy = entropy_of(p).mean(dim=0)  # (n,)
+    return like_input(committee_probs, (entropy_of(_consensus(p)) - mean_member_entropy).clamp_min(0.0))
+
+
+def _consensus(p: torch.Tensor) -> torch.Tensor:
+    """mean_m p_m (n, c), summed member by member: contiguous adds beat a strided reduction on CPU."""
+    total = p[0].clone()
+    for member in p[1:]:
+        total.add_(member)
+    return total.div_(len(p))

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from django.conf import settings
 
-from labeling.models import Item, ItemScore, ModelVersion
+from labeling.models import EmbeddingSet, Item, ItemScore, ModelVersion
 from labeling.services.labels import label_submit
 from labeling.services.training import model_version_request
-from labeling.tasks import model_version_train
+from labeling.tasks import embeddings_compute_task, model_version_train
 from learner.models.committee import SoftmaxCommittee
 from learner.models.softmax import SoftmaxClassifier
 from learner.ranking import STRATEGY_NAMES
@@ -114,3 +114,38 @@ def test_the_project_committee_size_is_the_size_of_the_trained_committee(make_di
     committee = SoftmaxCommittee.load(version.artifact_path)
     two_images = np.zeros((2, 28 * 28))  # images become 28 x 28 pixel features
     assert committee.predict_proba_members(two_images).shape == (3, 2, 3)  # 3 members, 2 rows, 3 classes
+
+
+def test_embedding_task_embeds_and_orders_the_cold_start(make_digits_project):
+    project = make_digits_project(per_class=5, retrain_every=3, encoder="efficientnet-lite0-112")
+
+    embeddings_compute_task(project.pk)
+
+    embedding_set = EmbeddingSet.objects.get(project=project)
+    assert (embedding_set.status, embedding_set.n_items) == ("ready", 15)
+    first = Item.objects.filter(project=project, split="pool").order_by("cold_rank")[:3]
+    assert len({item.gold_class_id for item in first}) >= 2
+
+
+def test_embedding_task_records_why_it_failed(make_digits_project):
+    project = make_digits_project(per_class=3, encoder="efficientnet-lite0-112")
+    broken = Item.objects.filter(project=project).first()
+    broken.image.delete(save=False)  # the file vanished from storage after the import
+
+    embeddings_compute_task(project.pk)
+
+    embedding_set = EmbeddingSet.objects.get(project=project)
+    assert embedding_set.status == "failed" and "FileNotFoundError" in embedding_set.error
+
+
+def test_a_retrain_learns_from_the_pretrained_embeddings(make_digits_project, annotator):
+    project = make_digits_project(per_class=20, retrain_every=1000, encoder="efficientnet-lite0-112")
+    _label_pool(project, annotator, 15)
+    version = model_version_request(project=project, force=True)
+
+    model_version_train(version.pk)  # embeds what the import task has not, then trains on 1280-d features
+
+    version.refresh_from_db()
+    assert version.status == ModelVersion.Status.DONE, version.error
+    assert SoftmaxClassifier.load(version.artifact_path).n_features_in_ == 1280
+    assert version.metrics["eval_accuracy"] >= 0.75

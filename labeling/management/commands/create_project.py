@@ -21,6 +21,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--committee-size", type=int, default=5, help="Members for committee strategies.")
         parser.add_argument("--density-beta", type=float, default=1.0, help="Weight of density in density_entropy.")
+        parser.add_argument("--encoder", default="", help="Pretrained encoder, e.g. efficientnet-lite0 or minilm-l6.")
         parser.add_argument("--seed", type=int, default=0)
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -29,6 +30,6 @@ class Command(BaseCommand):
                 name=opts["name"], modality=opts["modality"], class_names=opts["classes"].split(","),
                 label_budget=opts["budget"], retrain_every=opts["retrain_every"],
                 strategy=opts["strategy"], seed=opts["seed"], diverse_batches=not opts["no_diverse_batches"],
-                committee_size=opts["committee_size"], density_beta=opts["density_beta"],
+                committee_size=opts["committee_size"], density_beta=opts["density_beta"], encoder=opts["encoder"],
             )  # fmt: skip
         self.stdout.write(f"Created project {project.pk}: {project.name}")

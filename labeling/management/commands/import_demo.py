@@ -17,6 +17,8 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, help="Import only the first N items of a shuffle.")
         parser.add_argument("--strategy", default="entropy")
         parser.add_argument("--retrain-every", type=int, default=20)
+        parser.add_argument("--encoder", default="default",
+                            help="Pretrained encoder; 'default': the demo's for the modality, '': pixels or TF-IDF.")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         name = opts["name"] or opts["dataset"]
@@ -25,5 +27,6 @@ class Command(BaseCommand):
         project, summary = demo_project_import(
             dataset=opts["dataset"], name=name, eval_fraction=opts["eval_fraction"], limit=opts["limit"],
             strategy=opts["strategy"], retrain_every=opts["retrain_every"],
+            encoder=None if opts["encoder"] == "default" else opts["encoder"],
         )  # fmt: skip
         self.stdout.write(f"Project {project.pk} {name!r}: {summary.pool} pool, {summary.eval} evaluation items.")

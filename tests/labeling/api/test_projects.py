@@ -107,7 +107,7 @@ def test_project_detail_reports_progress(api, reviews):
     assert body == {
         "id": reviews.pk, "name": "reviews", "modality": "text", "classes": ["fresh", "rotten"],
         "label_budget": 500, "retrain_every": 20, "strategy": "entropy",
-        "diverse_batches": True, "committee_size": 5, "density_beta": 1.0,
+        "diverse_batches": True, "committee_size": 5, "density_beta": 1.0, "encoder": "",
         "progress": {"labels_spent": 2, "label_budget": 500, "labeled_items": 2, "pool_items": 2,
-                     "eval_items": 0, "labels_behind": 2, "model_version": None},
+                     "eval_items": 0, "labels_behind": 2, "model_version": None, "embeddings": None},
     }  # fmt: skip

@@ -1,0 +1,84 @@
+"""Embeddings computed once per item on real digits with the real EfficientNet-Lite0."""
+
+import numpy as np
+import pytest
+from django.conf import settings
+
+from labeling.exceptions import EmbeddingsMissingError, InvalidProjectError
+from labeling.models import EmbeddingSet, Item
+from labeling.readers import read_image_folder
+from labeling.selectors.embeddings import embeddings_for_items
+from labeling.services.cold_start import cold_start_order_by_coverage
+from labeling.services.embeddings import embeddings_compute
+from labeling.services.imports import items_import_images
+from labeling.services.projects import project_create
+from tests.conftest import write_digit_folder
+
+pytestmark = pytest.mark.django_db
+
+ENCODER = "efficientnet-lite0-112"
+
+
+@pytest.fixture
+def project(make_digits_project):
+    return make_digits_project(per_class=6, eval_fraction=0.0, retrain_every=4, encoder=ENCODER)
+
+
+def test_import_queues_embedding_on_commit_and_does_not_compute_it(make_digits_project,
+                                                                   django_capture_on_commit_callbacks):  # fmt: skip
+    with django_capture_on_commit_callbacks() as queued:
+        project = make_digits_project(per_class=3, encoder=ENCODER)
+    assert len(queued) == 1  # the task message, sent after the import commits
+    assert not EmbeddingSet.objects.filter(project=project).exists()  # nothing computed in the request
+
+
+def test_every_item_is_embedded_once_with_progress(project):
+    embedding_set = embeddings_compute(project=project, device="cpu")
+
+    assert (embedding_set.status, embedding_set.done, embedding_set.total) == ("ready", 18, 18)
+    ids = np.array(sorted(Item.objects.filter(project=project).values_list("id", flat=True)))
+    vectors = embeddings_for_items(project=project, item_ids=ids[::-1])
+    assert vectors.shape == (18, 1280)
+    np.testing.assert_array_equal(vectors[::-1], embeddings_for_items(project=project, item_ids=ids))
+
+    again = embeddings_compute(project=project, device="cpu")
+    assert (again.generation, again.total) == (embedding_set.generation, 0)  # nothing new: nothing recomputed
+
+
+def test_new_items_are_embedded_and_merged_and_old_files_removed(project, tmp_path):
+    first = embeddings_compute(project=project, device="cpu")
+    old_files = [first.ids_name, first.vectors_name]
+    first_ids = np.array(sorted(project.items.values_list("id", flat=True)))
+    before = embeddings_for_items(project=project, item_ids=first_ids)
+    items_import_images(project=project, records=read_image_folder(write_digit_folder(tmp_path / "more", 2)))
+
+    second = embeddings_compute(project=project, device="cpu")
+
+    assert (second.total, second.n_items) == (6, 24)  # only the 6 new images went through the network
+    ids = np.array(sorted(project.items.values_list("id", flat=True)))
+    np.testing.assert_array_equal(embeddings_for_items(project=project, item_ids=ids[:18]), before)
+    assert not any((settings.ARTIFACT_ROOT / name).exists() for name in old_files)
+
+
+def test_items_without_embeddings_are_named(project):
+    with pytest.raises(EmbeddingsMissingError, match="no 'efficientnet-lite0-112' embeddings yet"):
+        embeddings_for_items(project=project, item_ids=np.array([1]))
+
+
+def test_cold_start_puts_a_k_center_batch_first(project):
+    embeddings_compute(project=project, device="cpu")
+
+    chosen = cold_start_order_by_coverage(project=project, device="cpu")
+
+    first = list(Item.objects.filter(project=project).order_by("cold_rank").values_list("id", flat=True)[:4])
+    assert first == chosen and len(set(chosen)) == 4
+    classes = set(Item.objects.filter(id__in=chosen).values_list("gold_class__name", flat=True))
+    assert len(classes) >= 2  # a cover of the pool, not four copies of one digit
+    ranks = list(Item.objects.filter(project=project).values_list("cold_rank", flat=True))
+    assert len(set(ranks)) == len(ranks)  # still one place per item
+
+
+@pytest.mark.parametrize(("encoder", "message"), [("minilm-l6", "embeds texts"), ("resnet", "Unknown encoder")])
+def test_an_encoder_must_exist_and_fit_the_modality(encoder, message):
+    with pytest.raises(InvalidProjectError, match=message):
+        project_create(name="p", modality="image", class_names=["a", "b"], encoder=encoder)
