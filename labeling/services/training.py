@@ -7,7 +7,7 @@ still ends with one version.
 
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -89,6 +89,9 @@ def model_version_run(*, model_version: ModelVersion, device: str) -> ModelVersi
     metrics = {
         "eval_accuracy": result.eval_accuracy, "n_eval": len(data.y_eval), "n_train": result.n_train,
         "n_pool": len(data.pool_item_ids), "train_seconds": round(time.perf_counter() - started, 3),
+        "encoder": project.encoder or ("pixels" if project.modality == Project.Modality.IMAGE else "tfidf-lsa"),
+        "hyperparameters": asdict(result.model.config), "epochs_trained": result.model.epochs_,
+        "seed": project.seed + model_version.number,
     }  # fmt: skip
     return model_version_complete(
         model_version=model_version, pool_item_ids=data.pool_item_ids, ranking=result.ranking,

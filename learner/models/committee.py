@@ -51,6 +51,10 @@ class SoftmaxCommittee(SoftmaxClassifier):
         row_weight = counts * weight[target]  # (m, n) bootstrap x class balance
         return (per_row * counts).sum() / row_weight.sum()
 
+    def _validation_loss(self, logits: torch.Tensor, target: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+        consensus = torch.softmax(logits, dim=-1).mean(dim=0)  # (m, n, c) -> (n, c): what predict_proba returns
+        return nn.functional.nll_loss(consensus.clamp_min(1e-12).log(), target, weight=weight)
+
     def _bootstrap_counts(self, members: int, n: int) -> torch.Tensor:
         if self._counts is None or self._counts.shape != (members, n):
             rng = np.random.default_rng(self.config.seed)

@@ -28,8 +28,10 @@ class SoftmaxConfig:
     hidden: int = 0  # 0: linear head (multinomial logistic regression); else one ReLU layer this wide
     weight_decay: float = 1e-2  # L2 penalty on weights (not biases) added to the mean loss
     lr: float = 0.05  # Adam step size for full-batch training
-    epochs: int = 300  # full-batch steps
-    seed: int = 0  # weight initialisation (and the committee's bootstrap draws)
+    epochs: int = 300  # full-batch steps at most
+    validation_fraction: float = 0.2  # labeled rows held out to choose the number of steps (0: none)
+    patience: int = 30  # stop when the held-out loss has not improved for this many steps
+    seed: int = 0  # weight initialisation, the validation split (and the committee's bootstrap draws)
     members: int = 5  # committee size; only SoftmaxCommittee reads it
 
 
@@ -74,6 +76,36 @@ class SoftmaxClassifier:
         self.std_ = std.clamp_min(float(std.mean())) if float(std.mean()) > 1e-6 else torch.ones_like(std)
         target = torch.as_tensor(codes, dtype=torch.long, device=self.device)  # (n,)
         weight = torch.as_tensor(len(labels) / (len(counts) * counts), dtype=torch.float32, device=self.device)
+        z = self._standardise(x)  # (n, d)
+        held_out = self._validation_rows(codes, counts)
+        if held_out is None:
+            self.epochs_ = self.config.epochs
+        else:  # early stopping on the held-out rows picks the step count; then refit on every label
+            train = np.setdiff1d(np.arange(len(codes)), held_out)
+            self.epochs_ = self._train(z[train], target[train], weight, validation=(z[held_out], target[held_out]))
+        self._train(z, target, weight, epochs=self.epochs_)
+        return self
+
+    def _validation_rows(self, codes: np.ndarray, counts: np.ndarray) -> np.ndarray | None:
+        """A stratified, seeded share of rows to hold out; None when a class has too few rows to spare one."""
+        fraction = self.config.validation_fraction
+        if fraction <= 0 or counts.min() < 3:  # keep at least two rows per class to learn from
+            return None
+        rng = np.random.default_rng(self.config.seed)
+        rows = [rng.permutation(np.flatnonzero(codes == c))[: max(1, int(fraction * n))] for c, n in enumerate(counts)]
+        return np.sort(np.concatenate(rows))
+
+    def _train(
+        self,
+        z: torch.Tensor,
+        target: torch.Tensor,
+        weight: torch.Tensor,
+        *,
+        epochs: int | None = None,
+        validation: tuple[torch.Tensor, torch.Tensor] | None = None,
+    ) -> int:
+        """Full-batch Adam from a fresh seeded module: `epochs` steps, or up to config.epochs with early
+        stopping on `validation`. Leaves the module in self.module_; returns the best step count."""
         self.module_ = self._new_module().train()
         decay = [p for name, p in self.module_.named_parameters() if name.endswith("weight")]
         rest = [p for name, p in self.module_.named_parameters() if not name.endswith("weight")]
@@ -81,14 +113,24 @@ class SoftmaxClassifier:
             [{"params": decay, "weight_decay": self.config.weight_decay}, {"params": rest, "weight_decay": 0.0}],
             lr=self.config.lr,
         )
-        z = self._standardise(x)  # (n, d)
-        for _ in range(self.config.epochs):
+        best_loss, best_epochs = float("inf"), epochs or self.config.epochs
+        for step in range(1, (epochs or self.config.epochs) + 1):
             optimizer.zero_grad(set_to_none=True)
             loss = self._loss(self.module_(z), target, weight)
             loss.backward()
             optimizer.step()
+            if validation is not None:
+                with torch.no_grad():
+                    held_out_loss = float(self._validation_loss(self.module_(validation[0]), validation[1], weight))
+                if held_out_loss < best_loss - 1e-4:
+                    best_loss, best_epochs = held_out_loss, step
+                elif step - best_epochs >= self.config.patience:
+                    break
         self.module_.eval()
-        return self
+        return best_epochs
+
+    def _validation_loss(self, logits: torch.Tensor, target: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+        return nn.functional.cross_entropy(logits, target, weight=weight)
 
     @torch.no_grad()
     def predict_proba(self, X: FloatArray | torch.Tensor) -> FloatArray:
@@ -120,6 +162,7 @@ class SoftmaxClassifier:
         state = {
             "state_dict": {k: v.cpu() for k, v in module.state_dict().items()},
             "config": asdict(self.config),
+            "epochs": self.epochs_,
             "classes": self.classes_.tolist(),
             "classes_dtype": self.classes_.dtype.str if self.classes_.dtype != object else "object",
             "mean": self.mean_.cpu(),
@@ -145,6 +188,7 @@ class SoftmaxClassifier:
         model.classes_ = np.array(state["classes"], dtype=np.dtype(state["classes_dtype"]))
         model.mean_, model.std_ = state["mean"].to(model.device), state["std"].to(model.device)
         model.n_features_in_ = int(model.mean_.shape[0])
+        model.epochs_ = int(state["epochs"])
         model.module_ = model._new_module()
         model.module_.load_state_dict(state["state_dict"])
         model.module_.eval()

@@ -1,5 +1,6 @@
 """The retrain task run in-process on real digits (the worker-process path is in test_loop)."""
 
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -149,3 +150,7 @@ def test_a_retrain_learns_from_the_pretrained_embeddings(make_digits_project, an
     assert version.status == ModelVersion.Status.DONE, version.error
     assert SoftmaxClassifier.load(version.artifact_path).n_features_in_ == 1280
     assert version.metrics["eval_accuracy"] >= 0.75
+    model = SoftmaxClassifier.load(version.artifact_path)
+    assert version.metrics["encoder"] == "efficientnet-lite0-112"
+    assert version.metrics["hyperparameters"] == {**asdict(model.config)}  # saved with the version
+    assert version.metrics["epochs_trained"] == model.epochs_

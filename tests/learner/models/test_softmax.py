@@ -3,6 +3,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from sklearn.datasets import load_digits
 
 from learner.exceptions import LearnerError, NotEnoughLabelsError
 from learner.models.softmax import SoftmaxClassifier, SoftmaxConfig, SoftmaxHead
@@ -131,3 +132,30 @@ def test_cuda_fit_matches_cpu_and_loads_anywhere(tmp_path: Path) -> None:
     np.testing.assert_allclose(
         SoftmaxClassifier.load(tmp_path / "gpu.pt", device="cpu").predict_proba(X), on_gpu.predict_proba(X), atol=1e-6
     )
+
+
+def test_early_stopping_stops_when_held_out_loss_stops_falling() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 40)).astype(np.float32)
+    noise = rng.integers(0, 2, size=60)  # labels unrelated to X: every step past the first few only memorises
+    stopped = SoftmaxClassifier(SoftmaxConfig(epochs=300, patience=10), device="cpu").fit(X, noise)
+    assert stopped.epochs_ < 100
+    full = SoftmaxClassifier(SoftmaxConfig(epochs=300, validation_fraction=0.0), device="cpu").fit(X, noise)
+    assert full.epochs_ == 300
+
+
+def test_early_stopping_is_reproducible_and_survives_save(tmp_path) -> None:
+    X, y = load_digits(return_X_y=True)
+    config = SoftmaxConfig(seed=3)
+    a = SoftmaxClassifier(config, device="cpu").fit(X[:120], y[:120])
+    b = SoftmaxClassifier(config, device="cpu").fit(X[:120], y[:120])
+    assert a.epochs_ == b.epochs_
+    np.testing.assert_array_equal(a.predict_proba(X[500:520]), b.predict_proba(X[500:520]))
+    a.save(tmp_path / "m.pt")
+    assert SoftmaxClassifier.load(tmp_path / "m.pt", device="cpu").epochs_ == a.epochs_
+
+
+def test_a_class_with_too_few_labels_trains_without_a_held_out_split() -> None:
+    X = np.array([[0.0], [0.1], [1.0], [1.1], [1.2]], dtype=np.float32)
+    model = SoftmaxClassifier(SoftmaxConfig(epochs=50), device="cpu").fit(X, ["a", "a", "b", "b", "b"])
+    assert model.epochs_ == 50  # two rows of "a": none can be spared for validation
