@@ -172,6 +172,7 @@ CELERY_BEAT_SCHEDULE = {
 RETRAIN_HEARTBEAT_SECONDS = 10  # a running retrain stamps its row this often
 RETRAIN_STALE_AFTER_SECONDS = 120  # no sign of life for this long: the worker is gone, redo the run
 RETRAIN_MAX_ATTEMPTS = 3  # give up (failed) on a run that lost its worker this many times
+RANKING_QUEUE_HEAD = 5000  # ranks of the newest ranking kept as rows for the annotator queue
 
 # --- Learner --------------------------------------------------------------------------------
 LEARNER_DEVICE = os.environ.get("TWEEZER_DEVICE", "auto")

@@ -28,6 +28,9 @@ class ModelVersion(models.Model):
     labels_used = models.PositiveIntegerField(default=0)
     metrics = models.JSONField(default=dict, blank=True)
     artifact_path = models.CharField(max_length=500, blank=True)
+    ranking_name = models.CharField(
+        max_length=300, blank=True, help_text="Artifact stem of the whole ranking: <stem>-ids.npy, <stem>-scores.npy."
+    )
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0, help_text="Times a worker claimed this run.")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -56,7 +59,11 @@ class ModelVersion(models.Model):
 
 
 class ItemScore(models.Model):
-    """An unlabeled item's place in a model version's ranking (rank 0 is asked first)."""
+    """An unlabeled item's place in the head of the serving ranking (rank 0 is asked first).
+
+    Only the newest version's first RANKING_QUEUE_HEAD ranks are rows; the whole ranking of
+    every version lives in the artifact store (ModelVersion.ranking_name).
+    """
 
     model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="scores")
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="scores")

@@ -7,15 +7,18 @@ still ends with one version.
 
 import os
 import time
+import uuid
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from pathlib import Path
 
+import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from labeling.artifacts import array_save, artifact_delete
 from labeling.models import ItemScore, ModelVersion, Project
 from labeling.selectors.projects import labeled_item_count
 from labeling.selectors.training import training_data_build
@@ -105,7 +108,6 @@ def model_version_artifact_path(*, model_version: ModelVersion) -> Path:
     return folder / f"model-v{model_version.number}.pt"
 
 
-@transaction.atomic
 def model_version_complete(
     *,
     model_version: ModelVersion,
@@ -115,21 +117,45 @@ def model_version_complete(
     metrics: dict[str, object],
     artifact_path: Path,
 ) -> ModelVersion:
-    """Store the ranking and mark the version done, all in one transaction: annotators switch
-    to the new ranking at the commit, never to a half-written one."""
+    """Publish the ranking and mark the version done in one transaction: annotators switch to
+    the new ranking at the commit, never to a half-written one.
+
+    The whole ranking (every pool item, in order, with its score) goes to the artifact store as
+    two arrays; only its head, the first settings.RANKING_QUEUE_HEAD ranks, becomes ItemScore
+    rows for the annotator queue, and the previous versions' rows are dropped. Annotators get
+    through a few batches before the next model ranks again, so the head is all the queue reads;
+    writing a row per item instead costs minutes and a million rows per version at 1M items
+    (bench/results/ranking-store.md). Past the head, the queue falls back to the cold-start order.
+    """
+    ordered_ids = np.asarray(pool_item_ids, dtype=np.int64)[ranking.order]  # (n,) best first
+    ordered_scores = np.asarray(ranking.scores, dtype=np.float32)[ranking.order]  # (n,)
+    stem = f"project-{model_version.project_id}/ranking-v{model_version.number}-{uuid.uuid4().hex[:12]}"
+    array_save(f"{stem}-ids.npy", ordered_ids)
+    array_save(f"{stem}-scores.npy", ordered_scores)
+    try:
+        return _publish(model_version, stem, ordered_ids, ordered_scores, labels_used, metrics, artifact_path)
+    except BaseException:
+        for suffix in ("-ids.npy", "-scores.npy"):
+            artifact_delete(stem + suffix)  # nothing points at them: the transaction rolled back
+        raise
+
+
+@transaction.atomic
+def _publish(
+    model_version: ModelVersion, stem: str, ordered_ids: np.ndarray, ordered_scores: np.ndarray,
+    labels_used: int, metrics: dict[str, object], artifact_path: Path,
+) -> ModelVersion:  # fmt: skip
+    head = settings.RANKING_QUEUE_HEAD
+    ItemScore.objects.filter(model_version__project_id=model_version.project_id).delete()
     ItemScore.objects.bulk_create(
         (
-            ItemScore(
-                model_version=model_version,
-                item_id=int(pool_item_ids[row]),
-                score=float(ranking.scores[row]),
-                rank=position,
-            )
-            for position, row in enumerate(ranking.order)
+            ItemScore(model_version=model_version, item_id=int(item_id), score=float(score), rank=position)
+            for position, (item_id, score) in enumerate(zip(ordered_ids[:head], ordered_scores[:head], strict=True))
         ),
         batch_size=2000,
     )
     updated = ModelVersion.objects.filter(pk=model_version.pk, status=ModelVersion.Status.RUNNING).update(
+        ranking_name=stem,
         status=ModelVersion.Status.DONE,
         labels_used=labels_used,
         metrics=metrics,

@@ -30,7 +30,8 @@ class SoftmaxConfig:
     lr: float = 0.05  # Adam step size for full-batch training
     epochs: int = 300  # full-batch steps at most
     validation_fraction: float = 0.2  # labeled rows held out to choose the number of steps (0: none)
-    patience: int = 30  # stop when the held-out loss has not improved for this many steps
+    patience: int = 100  # stop when the held-out loss has not improved for this many steps
+    min_epochs: int = 50  # never stop before: held-out loss on a few labels often rises after step 1
     seed: int = 0  # weight initialisation, the validation split (and the committee's bootstrap draws)
     members: int = 5  # committee size; only SoftmaxCommittee reads it
 
@@ -122,8 +123,8 @@ class SoftmaxClassifier:
             if validation is not None:
                 with torch.no_grad():
                     held_out_loss = float(self._validation_loss(self.module_(validation[0]), validation[1], weight))
-                if held_out_loss < best_loss - 1e-4:
-                    best_loss, best_epochs = held_out_loss, step
+                if held_out_loss < best_loss - 1e-4 or step <= self.config.min_epochs:
+                    best_loss, best_epochs = min(best_loss, held_out_loss), step
                 elif step - best_epochs >= self.config.patience:
                     break
         self.module_.eval()

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from django.conf import settings
 
+from labeling.artifacts import array_load
 from labeling.models import EmbeddingSet, Item, ItemScore, ModelVersion
 from labeling.services.labels import label_submit
 from labeling.services.training import model_version_request
@@ -154,3 +155,28 @@ def test_a_retrain_learns_from_the_pretrained_embeddings(make_digits_project, an
     assert version.metrics["encoder"] == "efficientnet-lite0-112"
     assert version.metrics["hyperparameters"] == {**asdict(model.config)}  # saved with the version
     assert version.metrics["epochs_trained"] == model.epochs_
+
+
+def test_only_the_head_of_the_ranking_is_rows_and_the_whole_ranking_is_stored(
+    make_digits_project, annotator, settings
+):
+    settings.RANKING_QUEUE_HEAD = 5
+    project = make_digits_project(per_class=10, retrain_every=1000)
+    _label_pool(project, annotator, 6)
+    first = model_version_request(project=project, force=True)
+    model_version_train(first.pk)
+    first.refresh_from_db()
+
+    ids, scores = array_load(f"{first.ranking_name}-ids.npy"), array_load(f"{first.ranking_name}-scores.npy")
+    unlabeled = Item.objects.filter(project=project, split="pool", labels__isnull=True)
+    unlabeled = set(unlabeled.values_list("pk", flat=True))
+    assert set(ids.tolist()) == unlabeled and len(ids) == len(scores) == 18
+    head = list(ItemScore.objects.filter(model_version=first).order_by("rank").values_list("item_id", "rank"))
+    assert head == [(int(item_id), rank) for rank, item_id in enumerate(ids[:5])]
+
+    _label_pool(project, annotator, 8)
+    second = model_version_request(project=project, force=True)
+    model_version_train(second.pk)
+
+    assert not ItemScore.objects.filter(model_version=first).exists()  # only the serving version's head is kept
+    assert ItemScore.objects.filter(model_version=second).count() == 5
