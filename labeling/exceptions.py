@@ -43,3 +43,9 @@ class InvalidProjectError(ApplicationError):
 
 class EmbeddingsMissingError(ApplicationError):
     """A project with a pretrained encoder has items whose embeddings are not computed yet."""
+
+
+class RetrainAlreadyActiveError(ApplicationError):
+    """At most one retrain per project is queued or running."""
+
+    status_code = 409

@@ -1,14 +1,16 @@
 from django.http import FileResponse, StreamingHttpResponse
-from rest_framework import serializers
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from labeling.exceptions import NotFoundError
+from labeling.exceptions import NotFoundError, RetrainAlreadyActiveError
 from labeling.exports import FORMATS, export_rows, render
 from labeling.models import EmbeddingSet, Item, ModelVersion, Project
 from labeling.selectors.projects import project_get_for_user, project_list_for_user, project_progress
 from labeling.selectors.training import model_version_list
+from labeling.services.training import model_version_request
 
 
 class ProjectOutput(serializers.ModelSerializer[Project]):
@@ -57,6 +59,18 @@ class ModelVersionListApi(APIView):
     def get(self, request: Request, project_id: int) -> Response:
         project = project_get_for_user(user=request.user, project_id=project_id)
         return Response(ModelVersionOutput(model_version_list(project=project), many=True).data)
+
+    def post(self, request: Request, project_id: int) -> Response:
+        """Retrain now (staff): 202 with the queued version, 409 while one is queued or running."""
+        if not request.user.is_staff:
+            raise PermissionDenied("Only staff can start a retrain.")
+        project = project_get_for_user(user=request.user, project_id=project_id)
+        version = model_version_request(project=project, force=True)
+        if version is None:
+            raise RetrainAlreadyActiveError(
+                f"A retrain of project {project.name!r} is already queued or running.", {"project": project.pk}
+            )
+        return Response(ModelVersionOutput(version).data, status=status.HTTP_202_ACCEPTED)
 
 
 class ExportApi(APIView):

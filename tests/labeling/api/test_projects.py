@@ -5,7 +5,7 @@ import json
 import pytest
 from rest_framework.test import APIClient
 
-from labeling.models import Item, Label
+from labeling.models import Item, Label, ModelVersion
 from labeling.readers import TextRecord
 from labeling.services.imports import items_import_texts
 from labeling.services.labels import label_submit
@@ -111,3 +111,24 @@ def test_project_detail_reports_progress(api, reviews):
         "progress": {"labels_spent": 2, "label_budget": 500, "labeled_items": 2, "pool_items": 2,
                      "eval_items": 0, "labels_behind": 2, "model_version": None, "embeddings": None},
     }  # fmt: skip
+
+
+def test_staff_can_retrain_on_demand_once_at_a_time(reviews, admin_user, django_capture_on_commit_callbacks):
+    staff = APIClient()
+    staff.force_authenticate(admin_user)
+    with django_capture_on_commit_callbacks() as sent:
+        first = staff.post(f"/api/projects/{reviews.pk}/model-versions/")
+    assert first.status_code == 202 and first.json()["status"] == "queued" and len(sent) == 1
+
+    second = staff.post(f"/api/projects/{reviews.pk}/model-versions/")
+
+    assert second.status_code == 409
+    assert second.json() == {"message": "A retrain of project 'reviews' is already queued or running.",
+                             "extra": {"project": reviews.pk}}  # fmt: skip
+    assert ModelVersion.objects.filter(project=reviews).count() == 1
+
+
+def test_annotators_cannot_start_a_retrain(api, reviews):
+    response = api.post(f"/api/projects/{reviews.pk}/model-versions/")
+    assert response.status_code == 403 and response.json()["message"] == "Only staff can start a retrain."
+    assert not ModelVersion.objects.filter(project=reviews).exists()
