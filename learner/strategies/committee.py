@@ -19,7 +19,7 @@ import torch
 from learner.arrays import as_float_tensor, like_input
 from learner.device import resolve_device
 from learner.exceptions import LearnerError
-from learner.strategies.uncertainty import entropy_of
+from learner.strategies.uncertainty import entropy_of, p_log_p
 
 
 def committee_tensor(committee_probs: Any, device: str | torch.device) -> torch.Tensor:
@@ -55,7 +55,7 @@ def max_disagreement(committee_probs: Any, *, device: str | torch.device = "auto
     # instead of forming p / q. Where q == 0 every p_m is 0 too, so log q may be taken as 0 there.
     log_q = torch.where(q > 0, q.log(), 0.0)  # (n, c)
     cross = torch.einsum("mnc,nc->mn", p, log_q)  # (m, n)
-    neg_entropy = torch.special.xlogy(p, p).sum(dim=2)  # (m, n)
+    neg_entropy = p_log_p(p).sum(dim=2)  # (m, n)
     return like_input(committee_probs, (neg_entropy - cross).amax(dim=0).clamp_min(0.0))
 
 
