@@ -12,6 +12,7 @@ Scores are (n_samples,), higher = ask first, numpy float64 for numpy input, else
   (1998) "KL divergence to the mean" (Settles 2009, eq. 3.5), registered as kl_consensus.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -20,6 +21,8 @@ from learner.arrays import as_float_tensor, like_input
 from learner.device import resolve_device
 from learner.exceptions import LearnerError
 from learner.strategies.uncertainty import entropy_of, p_log_p
+
+CPU_BLOCK_ITEMS = 65536  # items per block on CPU: the fastest of 4k, 16k and 64k measured at 1M
 
 
 def committee_tensor(committee_probs: Any, device: str | torch.device) -> torch.Tensor:
@@ -44,28 +47,51 @@ def vote_entropy(committee_probs: Any, *, device: str | torch.device = "auto") -
 def consensus_entropy(committee_probs: Any, *, device: str | torch.device = "auto") -> Any:
     """Entropy of the consensus, the mean of the members' distributions (n, c)."""
     p = committee_tensor(committee_probs, device)
-    return like_input(committee_probs, entropy_of(_consensus(p)))
+    return like_input(committee_probs, _by_rows(p, lambda block: entropy_of(_consensus(block))))
 
 
 def max_disagreement(committee_probs: Any, *, device: str | torch.device = "auto") -> Any:
     """max_m KL(p_m || consensus): the one member that disagrees most decides."""
-    p = committee_tensor(committee_probs, device)
-    q = _consensus(p)  # (n, c)
-    # KL(p_m || q) = sum_c p log p - sum_c p log q: one (m, n, c) temporary and one contraction,
-    # instead of forming p / q. Where q == 0 every p_m is 0 too, so log q may be taken as 0 there.
-    log_q = torch.where(q > 0, q.log(), 0.0)  # (n, c)
-    cross = torch.einsum("mnc,nc->mn", p, log_q)  # (m, n)
-    neg_entropy = p_log_p(p).sum(dim=2)  # (m, n)
-    return like_input(committee_probs, (neg_entropy - cross).amax(dim=0).clamp_min(0.0))
+    return like_input(committee_probs, _by_rows(committee_tensor(committee_probs, device), _max_kl))
 
 
 def bald(committee_probs: Any, *, device: str | torch.device = "auto") -> Any:
     """Mutual information H(mean_m p_m) - mean_m H(p_m) = mean_m KL(p_m || consensus), >= 0."""
-    p = committee_tensor(committee_probs, device)
-    mean_member_entropy = entropy_of(p).mean(dim=0)  # (n,)
-    return like_input(committee_probs, (entropy_of(_consensus(p)) - mean_member_entropy).clamp_min(0.0))
+    return like_input(committee_probs, _by_rows(committee_tensor(committee_probs, device), _mutual_information))
+
+
+def _max_kl(p: torch.Tensor) -> torch.Tensor:
+    """(m, b, c) -> max_m KL(p_m || consensus) (b,)."""
+    q = _consensus(p)  # (b, c)
+    # KL(p_m || q) = sum_c p log p - sum_c p log q: one temporary and one contraction instead of
+    # forming p / q. Where q == 0 every p_m is 0 too, so log q may be clamped like p log p.
+    log_q = q.clamp_min(torch.finfo(q.dtype).tiny).log()  # (b, c)
+    cross = torch.einsum("mbc,bc->mb", p, log_q)  # (m, b)
+    return (p_log_p(p).sum(dim=2) - cross).amax(dim=0).clamp_min(0.0)
+
+
+def _mutual_information(p: torch.Tensor) -> torch.Tensor:
+    """(m, b, c) -> H(consensus) - mean_m H(p_m) (b,)."""
+    return (entropy_of(_consensus(p)) - entropy_of(p).mean(dim=0)).clamp_min(0.0)
 
 
 def _consensus(p: torch.Tensor) -> torch.Tensor:
-    """mean_m p_m (n, c); sum then divide in place, 2x faster on CPU than torch.mean over dim 0."""
+    """mean_m p_m (b, c); sum then divide in place, 2x faster on CPU than torch.mean over dim 0."""
     return p.sum(dim=0).div_(len(p))
+
+
+def _by_rows(p: torch.Tensor, score: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
+    """Apply `score` ((m, b, c) -> (b,)) to blocks of items and gather the (n,) result.
+
+    On CPU, blocks of CPU_BLOCK_ITEMS keep the temporaries in cache and reuse their memory:
+    whole-pool temporaries at 1M items are 40-400 MB that page-fault on every call, which made
+    consensus entropy 3x and max disagreement 2x slower. On CUDA the whole pool is one block.
+    """
+    n = p.shape[1]
+    block = n if p.device.type == "cuda" else CPU_BLOCK_ITEMS
+    if n <= block:
+        return score(p)
+    out = torch.empty(n, dtype=p.dtype, device=p.device)
+    for start in range(0, n, block):
+        out[start : start + block] = score(p[:, start : start + block])
+    return out

@@ -75,3 +75,11 @@ def test_committee_scores_are_permutation_equivariant_and_bounded(p: np.ndarray,
         assert np.all(np.isfinite(scores)) and np.all(scores >= -1e-12), name
     assert np.all(bald(p) <= consensus_entropy(p) + 1e-9)  # MI <= H(consensus)
     assert np.all(vote_entropy(p) <= math.log(p.shape[0]) + 1e-9)  # m voters: at most log m
+
+
+def test_scoring_in_blocks_of_items_changes_no_score(monkeypatch) -> None:
+    p = np.random.default_rng(4).dirichlet(np.full(4, 0.5), size=(3, 50))  # (3, 50, 4)
+    whole = {name: scorer(p, device="cpu") for name, scorer in SCORERS.items()}
+    monkeypatch.setattr("learner.strategies.committee.CPU_BLOCK_ITEMS", 7)  # 50 items in 8 blocks
+    for name, scorer in SCORERS.items():
+        np.testing.assert_array_equal(scorer(p, device="cpu"), whole[name], err_msg=name)
