@@ -11,7 +11,7 @@ from celery import shared_task
 from django.conf import settings
 
 from labeling.models import Project
-from labeling.services.cold_start import cold_start_order_by_coverage
+from labeling.services.cold_start import cold_start_order_by_typicality
 from labeling.services.embeddings import embeddings_compute, embeddings_fail
 from labeling.services.heartbeat import model_version_heartbeat
 from labeling.services.training import (
@@ -52,13 +52,13 @@ def model_version_sweep_stale() -> None:
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def embeddings_compute_task(project_id: int) -> None:
-    """Embed the project's new items; before the first model, order the cold start by coverage."""
+    """Embed the project's new items; before the first model, put typical items first."""
     project = Project.objects.filter(pk=project_id).first()
     if project is None or not project.encoder:
         return
     try:
         embeddings_compute(project=project, device=settings.LEARNER_DEVICE)
-        cold_start_order_by_coverage(project=project, device=settings.LEARNER_DEVICE)
+        cold_start_order_by_typicality(project=project)
     except Exception as exc:  # task boundary: record why, then stop
         logger.exception("Embedding project %s failed", project_id)
         embeddings_fail(project=project, error=f"{type(exc).__name__}: {exc}")

@@ -9,11 +9,20 @@ matrix is ever built.
 - `badge`: k-means++ seeding over gradient embeddings, never materialised (Ash et al. 2020).
 - `diverse_top_k`: top-M by any score, then farthest-first inside them (Zhdanov 2019 family).
 - `split_for_annotators`: deal a batch out round-robin, best items first for everyone.
+- `typical_representatives`: the cold-start batch, one typical item per k-means cluster.
 """
 
 from learner.batch.badge import badge
 from learner.batch.diverse import diverse_top_k
 from learner.batch.kcenter import k_center_greedy, k_center_greedy_reference
 from learner.batch.split import split_for_annotators
+from learner.batch.typical import typical_representatives
 
-__all__ = ["badge", "diverse_top_k", "k_center_greedy", "k_center_greedy_reference", "split_for_annotators"]
+__all__ = [
+    "badge",
+    "diverse_top_k",
+    "k_center_greedy",
+    "k_center_greedy_reference",
+    "split_for_annotators",
+    "typical_representatives",
+]

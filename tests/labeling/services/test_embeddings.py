@@ -8,7 +8,7 @@ from labeling.exceptions import EmbeddingsMissingError, InvalidProjectError
 from labeling.models import EmbeddingSet, Item
 from labeling.readers import read_image_folder
 from labeling.selectors.embeddings import embeddings_for_items
-from labeling.services.cold_start import cold_start_order_by_coverage
+from labeling.services.cold_start import cold_start_order_by_typicality
 from labeling.services.embeddings import embeddings_compute
 from labeling.services.imports import items_import_images
 from labeling.services.projects import project_create
@@ -65,15 +65,15 @@ def test_items_without_embeddings_are_named(project):
         embeddings_for_items(project=project, item_ids=np.array([1]))
 
 
-def test_cold_start_puts_a_k_center_batch_first(project):
+def test_cold_start_puts_typical_items_first(project):
     embeddings_compute(project=project, device="cpu")
 
-    chosen = cold_start_order_by_coverage(project=project, device="cpu")
+    chosen = cold_start_order_by_typicality(project=project)
 
     first = list(Item.objects.filter(project=project).order_by("cold_rank").values_list("id", flat=True)[:4])
     assert first == chosen and len(set(chosen)) == 4
     classes = set(Item.objects.filter(id__in=chosen).values_list("gold_class__name", flat=True))
-    assert len(classes) >= 2  # a cover of the pool, not four copies of one digit
+    assert len(classes) >= 2  # one per cluster, not four copies of one digit
     ranks = list(Item.objects.filter(project=project).values_list("cold_rank", flat=True))
     assert len(set(ranks)) == len(ranks)  # still one place per item
 
