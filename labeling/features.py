@@ -14,7 +14,8 @@ from learner.features.text import text_features
 from learner.types import FloatArray
 
 
-def _read_image(item: Item) -> Image.Image:
+def item_image_read(item: Item) -> Image.Image:
+    """The item's image, fully decoded, read through Django's storage API."""
     with item.image.open("rb") as handle:
         image = Image.open(handle)
         image.load()
@@ -28,5 +29,5 @@ def project_features(*, project: Project, items: Sequence[Item]) -> FloatArray:
     free information, and fitting per round keeps the vocabulary current after imports.
     """
     if project.modality == Project.Modality.IMAGE:
-        return pixel_features(_read_image(item) for item in items)
+        return pixel_features(item_image_read(item) for item in items)
     return text_features([item.text for item in items], seed=project.seed)

@@ -16,7 +16,7 @@ from labeling.models import Item, ItemScore, ModelVersion
 from labeling.services.labels import label_submit
 from labeling.services.training import model_version_sweep
 from labeling.tasks import model_version_train
-from tests.worker import _purge_queues, start_worker, stop_worker
+from tests.worker import purge_queues, start_worker, stop_worker
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -41,7 +41,7 @@ def test_a_worker_killed_mid_train_has_its_run_redone_once(
     for item in pool[:30]:
         label_submit(project=project, item_id=item.pk, annotator=annotator, class_name=item.gold_class.name)
     version = ModelVersion.objects.create(project=project, number=1, strategy="coreset", labels_used=30)
-    _purge_queues((DOOMED_QUEUE,))
+    purge_queues((DOOMED_QUEUE,))
     doomed = start_worker(_isolated_files / "doomed-worker.log", queues=(DOOMED_QUEUE,), name="doomed")
     try:
         model_version_train.apply_async((version.pk,), queue=DOOMED_QUEUE)

@@ -25,7 +25,7 @@ def _database_url() -> str:
     return f"postgres://{auth}{db.get('HOST') or 'localhost'}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
-def _purge_queues(queues: tuple[str, ...]) -> None:
+def purge_queues(queues: tuple[str, ...]) -> None:
     """Drop messages left by an earlier run: their ids point into another test database."""
     with app.connection_for_write() as connection:
         channel = connection.default_channel
@@ -70,7 +70,7 @@ def stop_worker(process: subprocess.Popen[bytes]) -> None:
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup, django_db_blocker, _isolated_files: Path) -> Iterator[subprocess.Popen[bytes]]:
     """A worker on the default and gpu queues for the whole session."""
-    _purge_queues(QUEUES)
+    purge_queues(QUEUES)
     process = start_worker(_isolated_files / "worker.log")
     yield process
     stop_worker(process)

@@ -6,15 +6,15 @@ Progress (`done` of `total`) is written after every batch for the project page t
 """
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from django.db import transaction
 from django.db.models import F
-from PIL import Image
 
 from labeling.artifacts import array_load, array_save, artifact_delete
+from labeling.features import item_image_read
 from labeling.models import EmbeddingSet, Item, Project
 from learner.encoders import ENCODERS, load_encoder
 
@@ -30,9 +30,7 @@ def embeddings_request(*, project: Project) -> None:
     transaction.on_commit(lambda: embeddings_compute_task.delay(project.pk))
 
 
-def embeddings_compute(
-    *, project: Project, device: str, batch_size: int = BATCH_SIZE, on_batch: Callable[[], None] | None = None
-) -> EmbeddingSet:
+def embeddings_compute(*, project: Project, device: str, batch_size: int = BATCH_SIZE) -> EmbeddingSet:
     """Embed every item of the project that the current set lacks, then switch the set to the merged arrays."""
     spec = ENCODERS[project.encoder]
     embedding_set, _ = EmbeddingSet.objects.get_or_create(
@@ -55,8 +53,6 @@ def embeddings_compute(
         batch = list(Item.objects.filter(id__in=missing[start : start + batch_size].tolist()).order_by("id"))
         chunks.append(encoder.encode(_payloads(batch, spec.modality)))  # (b, dim)
         EmbeddingSet.objects.filter(pk=embedding_set.pk).update(done=F("done") + len(batch))
-        if on_batch is not None:
-            on_batch()
     ids = np.concatenate([old_ids, missing])
     vectors = np.concatenate([old_vectors, *chunks]).astype(np.float32, copy=False)
     order = np.argsort(ids, kind="stable")
@@ -96,10 +92,4 @@ def _switch(embedding_set: EmbeddingSet, generation: int, ids: np.ndarray, vecto
 def _payloads(items: Sequence[Item], modality: str) -> list[Any]:
     if modality == Project.Modality.TEXT:
         return [item.text for item in items]
-    images = []
-    for item in items:
-        with item.image.open("rb") as handle:
-            image = Image.open(handle)
-            image.load()
-        images.append(image)
-    return images
+    return [item_image_read(item) for item in items]

@@ -80,9 +80,10 @@ def model_version_run(*, model_version: ModelVersion, device: str) -> ModelVersi
     if project.encoder:  # embed items the import task has not reached yet; a no-op when all are done
         embeddings_compute(project=project, device=device)
     data = training_data_build(project=project)
+    seed = project.seed + model_version.number  # fresh strategy draws every round
     result = run_round(
         X_train=data.X_train, y_train=data.y_train, X_pool=data.X_pool, X_eval=data.X_eval, y_eval=data.y_eval,
-        strategy=model_version.strategy, seed=project.seed + model_version.number,  # fresh draws per round
+        strategy=model_version.strategy, seed=seed,
         batch_size=project.retrain_every, diverse=project.diverse_batches,
         config=SoftmaxConfig(members=project.committee_size),
         options=StrategyOptions(density_beta=project.density_beta), device=device,
@@ -94,7 +95,7 @@ def model_version_run(*, model_version: ModelVersion, device: str) -> ModelVersi
         "n_pool": len(data.pool_item_ids), "train_seconds": round(time.perf_counter() - started, 3),
         "encoder": project.encoder or ("pixels" if project.modality == Project.Modality.IMAGE else "tfidf-lsa"),
         "hyperparameters": asdict(result.model.config), "epochs_trained": result.model.epochs_,
-        "seed": project.seed + model_version.number,
+        "seed": seed,
     }  # fmt: skip
     return model_version_complete(
         model_version=model_version, pool_item_ids=data.pool_item_ids, ranking=result.ranking,

@@ -27,6 +27,8 @@ def expected_gradient_length(probs: Any, embeddings: Any, *, device: str | torch
     p_sq = p.square().sum(dim=1, keepdim=True)  # (n, 1)
     residual = (p_sq - 2 * p + 1).clamp_min_(0).sqrt_()  # (n, c): ||p - e_y|| for every y
     expected = (p * residual).sum(dim=1)  # (n,)
-    h_sq = torch.linalg.vector_norm(h.to(p.dtype) if not h.is_floating_point() else h, dim=1, dtype=p.dtype) ** 2
+    if not h.is_floating_point():
+        h = h.to(p.dtype)
+    h_sq = torch.linalg.vector_norm(h, dim=1, dtype=p.dtype).square()  # (n,) accumulated in p's dtype
     h_norm = (h_sq + 1).sqrt_()  # (n,) the bias is a weight on a constant input 1
     return like_input(probs, expected * h_norm)
