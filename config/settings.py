@@ -113,13 +113,30 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_ROOT = VAR_DIR / "media"  # item images; served through an access-checked view
-ARTIFACT_ROOT = VAR_DIR / "artifacts"  # trained models, one file per model version
+ARTIFACT_ROOT = VAR_DIR / "artifacts"  # models, embeddings, rankings; unused when TWEEZER_S3_BUCKET is set
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Served by WhiteNoise straight from the apps' static folders: no collectstatic step.
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+if S3_BUCKET := os.environ.get("TWEEZER_S3_BUCKET", ""):
+    # Models, embeddings and rankings in a bucket, so workers on several machines share them.
+    # Credentials come from boto3's own chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, ...).
+    S3_ENDPOINT_URL = os.environ.get("TWEEZER_S3_ENDPOINT_URL") or None  # MinIO or another S3-compatible server
+    STORAGES["artifacts"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": S3_ENDPOINT_URL,
+            "region_name": os.environ.get("TWEEZER_S3_REGION") or None,
+            # Bucket in the path, not the host name: a server like http://minio:9000 has no DNS per bucket.
+            "addressing_style": "path" if S3_ENDPOINT_URL else None,
+            "location": "artifacts",  # key prefix, so the bucket can hold other things too
+            "file_overwrite": False,  # artifact names are written once; a reused name is an error
+            "max_memory_size": 64 * 2**20,  # downloads past 64 MiB spool to a temporary file, not RAM
+        },
+    }
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -168,6 +185,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-retrains": {"task": "labeling.tasks.model_version_sweep_stale", "schedule": 60.0},
+    "sweep-stale-replays": {"task": "labeling.tasks.strategy_replay_sweep_stale", "schedule": 60.0},
 }
 RETRAIN_HEARTBEAT_SECONDS = 10  # a running retrain stamps its row this often
 RETRAIN_STALE_AFTER_SECONDS = 120  # no sign of life for this long: the worker is gone, redo the run
