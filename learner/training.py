@@ -4,6 +4,7 @@ This is the whole of what the Celery task calls; it takes arrays and returns arr
 runs the same in a worker, a test or a notebook. Persisting the ranking is the caller's job.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -46,6 +47,7 @@ def run_round(
     config: SoftmaxConfig = SoftmaxConfig(),  # noqa: B008 - frozen, safe to share
     options: StrategyOptions = StrategyOptions(),  # noqa: B008 - frozen, safe to share
     device: str = "auto",
+    model: Callable[[str], SoftmaxClassifier] | None = None,
 ) -> RoundResult:
     """Fit on (X_train (n_train, d), y_train (n_train,)), rank X_pool (n_pool, d) with `strategy`.
 
@@ -53,25 +55,36 @@ def run_round(
     strategies train a SoftmaxCommittee (its consensus is the model); the others one head.
     `seed` drives the strategy's rng; `config.seed` the model's initialisation and
     `config.members` the committee size; `options` tune the scorer (e.g. density beta).
+    `model`, when given, builds the classifier from the device instead (e.g. a LastBlockClassifier
+    on prefix maps); committee strategies need a committee of heads, so they refuse it: callers
+    with such a strategy pass frozen embeddings and no `model`.
     """
     needs = strategy_needs(strategy, diverse=diverse)  # UnknownStrategyError before any training
     if len(y_eval) != len(X_eval):
         raise LearnerError(f"X_eval has {len(X_eval)} rows but y_eval has {len(y_eval)} labels.")
     torch_device = resolve_device(device)
-    model_class = SoftmaxCommittee if "committee_probs" in needs else SoftmaxClassifier
-    model = model_class(replace(config, hidden=0) if model_class is SoftmaxCommittee else config, device=device)
-    model.fit(X_train, y_train)
+    if model is not None and "committee_probs" in needs:
+        raise LearnerError(f"Strategy {strategy!r} trains a committee of heads; it takes no custom model.")
+    if model is not None:
+        classifier = model(device)
+    elif "committee_probs" in needs:
+        classifier = SoftmaxCommittee(replace(config, hidden=0), device=device)
+    else:
+        classifier = SoftmaxClassifier(config, device=device)
+    classifier.fit(X_train, y_train)
     rng = np.random.default_rng(seed)
     if len(X_pool):
         inputs = PoolInputs(
-            probs=model.predict_proba(X_pool),  # cheap, and tells every strategy the pool size
-            committee_probs=model.predict_proba_members(X_pool) if isinstance(model, SoftmaxCommittee) else None,
-            embeddings=model.embed(X_pool) if "embeddings" in needs else None,
-            labeled_embeddings=model.embed(X_train) if "embeddings" in needs else None,
+            probs=classifier.predict_proba(X_pool),  # cheap, and tells every strategy the pool size
+            committee_probs=(
+                classifier.predict_proba_members(X_pool) if isinstance(classifier, SoftmaxCommittee) else None
+            ),
+            embeddings=classifier.embed(X_pool) if "embeddings" in needs else None,
+            labeled_embeddings=classifier.embed(X_train) if "embeddings" in needs else None,
         )
         ranking = rank_pool(strategy, inputs, batch_size=batch_size, rng=rng, device=torch_device, diverse=diverse,
                              options=options)
     else:
         ranking = PoolRanking(order=np.zeros(0, dtype=np.int64), scores=np.zeros(0))
-    accuracy = float(np.mean(model.predict(X_eval) == np.asarray(y_eval))) if len(X_eval) else None
-    return RoundResult(model=model, ranking=ranking, eval_accuracy=accuracy, n_train=len(y_train))
+    accuracy = float(np.mean(classifier.predict(X_eval) == np.asarray(y_eval))) if len(X_eval) else None
+    return RoundResult(model=classifier, ranking=ranking, eval_accuracy=accuracy, n_train=len(y_train))

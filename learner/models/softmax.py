@@ -6,11 +6,12 @@ Full batch is enough at labeling scale (tens to a few thousand labeled rows) and
 shuffling, so a fit depends on the data and `config.seed` only.
 """
 
+import io
 import os
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 import numpy as np
 import torch
@@ -36,6 +37,17 @@ class SoftmaxConfig:
     members: int = 5  # committee size; only SoftmaxCommittee reads it
 
 
+def feature_scaler(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean (d,) and floored std (d,) of x (n, d), for standardising features as (x - mean) / std.
+
+    The per-feature std is floored at the average std: a border pixel lit in 1 of 20 images or a
+    faint LSA component would otherwise be blown up into the loudest, noisiest feature.
+    """
+    std = x.std(dim=0, correction=0)  # (d,)
+    floored = std.clamp_min(float(std.mean())) if float(std.mean()) > 1e-6 else torch.ones_like(std)
+    return x.mean(dim=0), floored
+
+
 class SoftmaxHead(nn.Module):
     """Standardised features (n, d_in) -> class logits (n, n_classes)."""
 
@@ -55,6 +67,8 @@ class SoftmaxHead(nn.Module):
 class SoftmaxClassifier:
     """fit(X (n, d), y (n,) hashable labels) -> predict_proba(X) (n, n_classes), columns in `classes_` order."""
 
+    config_class: ClassVar[type[SoftmaxConfig]] = SoftmaxConfig  # what from_bytes rebuilds the config as
+
     def __init__(self, config: SoftmaxConfig = SoftmaxConfig(), device: str = "auto") -> None:
         self.config = config
         self.device = resolve_device(device)
@@ -70,11 +84,7 @@ class SoftmaxClassifier:
         if len(self.classes_) < 2:
             raise NotEnoughLabelsError(dict(zip(self.classes_.tolist(), counts.tolist(), strict=True)))
         self.n_features_in_ = x.shape[1]
-        self.mean_ = x.mean(dim=0)  # (d,)
-        # Per-feature std, floored at the average std: a border pixel lit in 1 of 20 images or a
-        # faint LSA component would otherwise be blown up into the loudest, noisiest feature.
-        std = x.std(dim=0, correction=0)  # (d,)
-        self.std_ = std.clamp_min(float(std.mean())) if float(std.mean()) > 1e-6 else torch.ones_like(std)
+        self.mean_, self.std_ = feature_scaler(x)  # (d,), (d,)
         target = torch.as_tensor(codes, dtype=torch.long, device=self.device)  # (n,)
         weight = torch.as_tensor(len(labels) / (len(counts) * counts), dtype=torch.float32, device=self.device)
         z = self._standardise(x)  # (n, d)
@@ -108,12 +118,7 @@ class SoftmaxClassifier:
         """Full-batch Adam from a fresh seeded module: `epochs` steps, or up to config.epochs with early
         stopping on `validation`. Leaves the module in self.module_; returns the best step count."""
         self.module_ = self._new_module().train()
-        decay = [p for name, p in self.module_.named_parameters() if name.endswith("weight")]
-        rest = [p for name, p in self.module_.named_parameters() if not name.endswith("weight")]
-        optimizer = torch.optim.Adam(
-            [{"params": decay, "weight_decay": self.config.weight_decay}, {"params": rest, "weight_decay": 0.0}],
-            lr=self.config.lr,
-        )
+        optimizer = torch.optim.Adam(self._param_groups(self.module_), lr=self.config.lr)
         best_loss, best_epochs = float("inf"), epochs or self.config.epochs
         for step in range(1, (epochs or self.config.epochs) + 1):
             optimizer.zero_grad(set_to_none=True)
@@ -129,6 +134,12 @@ class SoftmaxClassifier:
                     break
         self.module_.eval()
         return best_epochs
+
+    def _param_groups(self, module: nn.Module) -> list[dict[str, Any]]:
+        """Adam parameter groups: L2 on weights, none on biases."""
+        decay = [p for name, p in module.named_parameters() if name.endswith("weight")]
+        rest = [p for name, p in module.named_parameters() if not name.endswith("weight")]
+        return [{"params": decay, "weight_decay": self.config.weight_decay}, {"params": rest, "weight_decay": 0.0}]
 
     def _validation_loss(self, logits: torch.Tensor, target: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
         return nn.functional.cross_entropy(logits, target, weight=weight)
@@ -157,9 +168,24 @@ class SoftmaxClassifier:
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write weights, config, classes and scaler to `path` atomically (temp file + os.replace)."""
-        module = self._fitted()
+        """Write `to_bytes()` to `path` atomically (temp file + os.replace)."""
+        data = self.to_bytes()
         target = Path(path)
+        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                os.fchmod(handle.fileno(), 0o644)  # mkstemp makes 0600; the web process may read models too
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp, target)  # readers see the old file or the new one, never half of one
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+
+    def to_bytes(self) -> bytes:
+        """Weights, config, classes and scaler as one torch file, for stores that are not a local path."""
+        module = self._fitted()
         state = {
             "state_dict": {k: v.cpu() for k, v in module.state_dict().items()},
             "config": asdict(self.config),
@@ -169,23 +195,20 @@ class SoftmaxClassifier:
             "mean": self.mean_.cpu(),
             "std": self.std_.cpu(),
         }
-        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                os.fchmod(handle.fileno(), 0o644)  # mkstemp makes 0600; the web process may read models too
-                torch.save(state, handle)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, target)  # readers see the old file or the new one, never half of one
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        buffer = io.BytesIO()
+        torch.save(state, buffer)
+        return buffer.getvalue()
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], device: str = "auto") -> Self:
-        """Rebuild a fitted classifier from `save`'s file; weights_only, so no pickled code runs."""
-        state = torch.load(path, map_location="cpu", weights_only=True)
-        model = cls(SoftmaxConfig(**state["config"]), device)
+        """Rebuild a fitted classifier from `save`'s file."""
+        return cls.from_bytes(Path(path).read_bytes(), device)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, device: str = "auto") -> Self:
+        """Rebuild a fitted classifier from `to_bytes`; weights_only, so no pickled code runs."""
+        state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+        model = cls(cls.config_class(**state["config"]), device)
         model.classes_ = np.array(state["classes"], dtype=np.dtype(state["classes_dtype"]))
         model.mean_, model.std_ = state["mean"].to(model.device), state["std"].to(model.device)
         model.n_features_in_ = int(model.mean_.shape[0])

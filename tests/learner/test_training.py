@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 
-from learner.exceptions import NotEnoughLabelsError, UnknownStrategyError
-from learner.models.softmax import SoftmaxClassifier
+from learner.exceptions import LearnerError, NotEnoughLabelsError, UnknownStrategyError
+from learner.models.softmax import SoftmaxClassifier, SoftmaxConfig
 from learner.training import run_round
 
 
@@ -64,3 +64,26 @@ def test_empty_pool_and_no_eval_rows(digits: dict[str, np.ndarray]) -> None:
     assert result.pool_scores.shape == (0,)
     assert result.eval_accuracy is None
     assert result.n_train == 50
+
+
+def test_a_model_factory_replaces_the_default_head(digits: dict[str, np.ndarray]) -> None:
+    built: list[str] = []
+
+    def model(device: str) -> SoftmaxClassifier:
+        built.append(device)
+        return SoftmaxClassifier(SoftmaxConfig(epochs=5, validation_fraction=0.0), device=device)
+
+    result = run_round(
+        X_train=digits["X_train"], y_train=digits["y_train"], X_pool=digits["X_pool"][:50],
+        X_eval=digits["X_eval"], y_eval=digits["y_eval"], strategy="coreset", seed=0, device="cpu", model=model,
+    )  # fmt: skip
+    assert built == ["cpu"] and result.model.epochs_ == 5
+
+
+def test_committee_strategies_refuse_a_model_factory(digits: dict[str, np.ndarray]) -> None:
+    with pytest.raises(LearnerError, match="'vote_entropy' trains a committee"):
+        run_round(
+            X_train=digits["X_train"], y_train=digits["y_train"], X_pool=digits["X_pool"], X_eval=digits["X_eval"],
+            y_eval=digits["y_eval"], strategy="vote_entropy", seed=0, device="cpu",
+            model=lambda device: SoftmaxClassifier(device=device),
+        )  # fmt: skip

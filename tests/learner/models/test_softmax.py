@@ -6,6 +6,7 @@ import torch
 from sklearn.datasets import load_digits
 
 from learner.exceptions import LearnerError, NotEnoughLabelsError
+from learner.models.committee import SoftmaxCommittee
 from learner.models.softmax import SoftmaxClassifier, SoftmaxConfig, SoftmaxHead
 
 FAST = SoftmaxConfig(epochs=150)
@@ -94,6 +95,18 @@ def test_save_load_roundtrip_gives_identical_probabilities(tmp_path: Path) -> No
     assert loaded.config == model.config
     assert loaded.classes_.dtype == object and loaded.classes_.tolist() == ["a", "b", "c"]
     assert loaded.n_features_in_ == 5
+
+
+def test_bytes_roundtrip_matches_the_file_and_the_committee_keeps_its_class(tmp_path: Path) -> None:
+    X, y = _blobs()
+    model = SoftmaxClassifier(SoftmaxConfig(epochs=30, seed=2), device="cpu").fit(X, y)
+    model.save(tmp_path / "model.pt")
+    assert (tmp_path / "model.pt").read_bytes() == model.to_bytes()  # one format for disk and object stores
+    loaded = SoftmaxClassifier.from_bytes(model.to_bytes(), device="cpu")
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    committee = SoftmaxCommittee(SoftmaxConfig(epochs=30, members=3), device="cpu").fit(X, y)
+    again = SoftmaxCommittee.from_bytes(committee.to_bytes(), device="cpu")
+    assert again.predict_proba_members(X[:2]).shape == (3, 2, 3)
 
 
 def test_fewer_than_two_classes_raises_with_counts() -> None:

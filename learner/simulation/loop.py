@@ -1,0 +1,122 @@
+"""One simulated labeling run: cold start, then batch after batch chosen by a strategy."""
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from learner.batch import typical_representatives
+from learner.exceptions import LearnerError, NotEnoughLabelsError
+from learner.models.softmax import SoftmaxClassifier, SoftmaxConfig
+from learner.strategies import StrategyOptions
+from learner.training import run_round
+from learner.types import FloatArray, IntArray
+
+START_CHOICES = ("typicality", "random")  # the product's cold start, and the honest baseline's
+
+
+@dataclass(frozen=True)
+class Curve:
+    """Accuracy on the held-out split after each batch: accuracy[i] was reached with labels[i] labels."""
+
+    strategy: str
+    start: str
+    batch_size: int
+    seed: int
+    diverse: bool
+    labels: tuple[int, ...]
+    accuracy: tuple[float, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"strategy": self.strategy, "start": self.start, "batch_size": self.batch_size, "seed": self.seed,
+                "diverse": self.diverse, "labels": list(self.labels), "accuracy": list(self.accuracy)}  # fmt: skip
+
+
+def simulate(
+    X_pool: FloatArray,
+    y_pool: Any,
+    X_test: FloatArray,
+    y_test: Any,
+    *,
+    strategy: str,
+    batch_size: int,
+    budget: int,
+    seed: int,
+    start: str = "typicality",
+    diverse: bool = True,
+    config: SoftmaxConfig = SoftmaxConfig(),  # noqa: B008 - frozen, safe to share
+    options: StrategyOptions = StrategyOptions(),  # noqa: B008 - frozen, safe to share
+    device: str = "cpu",
+) -> Curve:
+    """Label `batch_size` items at a time from X_pool (n, d) until `budget` labels (or the pool) run out.
+
+    The first batch comes from the cold start: `start="typicality"` is what the product does
+    before any model exists (one typical item per k-means cluster), "random" a uniform draw.
+    Every later batch is the head of learner.training.run_round's ranking, exactly as a worker
+    computes it; y_pool plays the annotator. The model is evaluated on (X_test, y_test) after
+    every batch and never sees it otherwise. `seed` drives the cold start, the strategy's draws
+    and the model's initialisation, so one seed gives one reproducible curve.
+    """
+    y_pool, y_test = np.asarray(y_pool), np.asarray(y_test)
+    n = len(X_pool)
+    if len(y_pool) != n or len(y_test) != len(X_test):
+        raise LearnerError(f"X and y differ in length: pool {n} vs {len(y_pool)}, test {len(X_test)} vs {len(y_test)}.")
+    if batch_size < 1 or budget < batch_size:
+        raise LearnerError(f"Need 1 <= batch_size <= budget, got batch_size={batch_size}, budget={budget}.")
+    if start not in START_CHOICES:
+        raise LearnerError(f"Unknown start {start!r}; known: {', '.join(START_CHOICES)}.")
+    rng = np.random.default_rng(seed)
+    cold_order = _cold_order(X_pool, batch_size, rng, start, seed)  # also the fallback while one class is known
+    labeled = cold_order[:batch_size]
+    config = replace(config, seed=seed)
+    labels, accuracy = [], []
+    for round_number in range(n):
+        unlabeled = np.setdiff1d(np.arange(n), labeled, assume_unique=True)
+        last = len(labeled) >= budget or len(unlabeled) == 0
+        try:
+            result = run_round(
+                X_train=X_pool[labeled], y_train=y_pool[labeled],
+                X_pool=X_pool[unlabeled[:0] if last else unlabeled], X_eval=X_test, y_eval=y_test,
+                strategy=strategy, seed=seed * 100_003 + round_number, batch_size=batch_size, diverse=diverse,
+                config=config, options=options, device=device,
+            )  # fmt: skip
+            score = float(result.eval_accuracy or 0.0)
+            chosen = unlabeled[result.ranking.order[:batch_size]] if not last else None
+        except NotEnoughLabelsError:  # one class so far: a constant guess; keep to the cold-start order
+            score = float(np.mean(y_test == y_pool[labeled[0]]))
+            chosen = cold_order[np.isin(cold_order, unlabeled)][:batch_size]
+        labels.append(len(labeled))
+        accuracy.append(score)
+        if last or chosen is None:
+            break
+        labeled = np.concatenate([labeled, chosen[: budget - len(labeled)]])
+    return Curve(strategy, start, batch_size, seed, diverse, tuple(labels), tuple(accuracy))
+
+
+def full_pool_accuracy(
+    X_pool: FloatArray,
+    y_pool: Any,
+    X_test: FloatArray,
+    y_test: Any,
+    *,
+    seeds: int = 1,
+    config: SoftmaxConfig = SoftmaxConfig(),  # noqa: B008 - frozen, safe to share
+    device: str = "cpu",
+) -> float:
+    """Held-out accuracy of the classifier trained on every pool label, averaged over `seeds`
+    initialisations: the ceiling the learning curves are measured against."""
+    y_test = np.asarray(y_test)
+    scores = [
+        float(
+            np.mean(SoftmaxClassifier(replace(config, seed=seed), device).fit(X_pool, y_pool).predict(X_test) == y_test)
+        )
+        for seed in range(seeds)
+    ]
+    return float(np.mean(scores))
+
+
+def _cold_order(X: FloatArray, k: int, rng: np.random.Generator, start: str, seed: int) -> IntArray:
+    """Every pool row in cold-start order: the typical picks first (or none), then a seeded shuffle."""
+    first = typical_representatives(X, k, seed=seed) if start == "typicality" else np.zeros(0, dtype=np.int64)
+    rest = np.setdiff1d(np.arange(len(X)), first)
+    return np.concatenate([first, rng.permutation(rest)]).astype(np.int64)
