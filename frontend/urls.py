@@ -13,4 +13,5 @@ urlpatterns = [
     path("projects/<int:project_id>/items/<int:item_id>/label/", views.label, name="label"),
     path("projects/<int:project_id>/dashboard/", views.dashboard, name="dashboard"),
     path("projects/<int:project_id>/retrain/", views.retrain, name="retrain"),
+    path("projects/<int:project_id>/replay/", views.replay, name="replay"),
 ]

@@ -8,9 +8,11 @@ from django.views.decorators.http import require_POST
 from labeling.exceptions import ApplicationError, ProjectNotFoundError
 from labeling.models import Project
 from labeling.selectors.projects import project_get_for_user, project_list_for_user, project_progress
+from labeling.selectors.replays import replay_list
 from labeling.selectors.training import model_version_list
 from labeling.services.assignments import assignment_next
 from labeling.services.labels import label_submit
+from labeling.services.replays import replay_request
 from labeling.services.training import model_version_request
 
 
@@ -74,6 +76,7 @@ def dashboard(request: HttpRequest, project_id: int) -> HttpResponse:
         "project": project,
         "progress": project_progress(project=project),
         "versions": model_version_list(project=project),
+        "replay": next(iter(replay_list(project=project)), None),
     }
     template = "frontend/dashboard.html#dashboard-body" if request.htmx else "frontend/dashboard.html"
     return render(request, template, context)
@@ -87,4 +90,17 @@ def retrain(request: HttpRequest, project_id: int) -> HttpResponse:
         messages.info(request, "A retrain is already queued or running.")
     else:
         messages.success(request, "Retrain queued.")
+    return redirect("frontend:dashboard", project_id=project.pk)
+
+
+@staff_member_required
+@require_POST
+def replay(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = _project_or_404(request, project_id)
+    try:
+        replay_request(project=project, requested_by=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Strategy replay queued; its progress shows below.")
     return redirect("frontend:dashboard", project_id=project.pk)

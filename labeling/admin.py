@@ -10,7 +10,8 @@ class LabelClassInline(admin.TabularInline):
 
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
-    list_display = ["name", "modality", "strategy", "label_budget", "retrain_every"]
+    list_display = ["name", "modality", "strategy", "encoder", "adaptation", "finetune_last_block", "label_budget",
+                    "retrain_every"]
     inlines = [LabelClassInline]
     filter_horizontal = ["members"]
 

@@ -49,3 +49,13 @@ class RetrainAlreadyActiveError(ApplicationError):
     """At most one retrain per project is queued or running."""
 
     status_code = 409
+
+
+class InvalidReplayError(ApplicationError):
+    """A strategy replay that cannot run: unknown strategy, too few labels, bad sizes."""
+
+
+class ReplayAlreadyActiveError(ApplicationError):
+    """At most one strategy replay per project is queued or running."""
+
+    status_code = 409

@@ -11,9 +11,11 @@ from celery import shared_task
 from django.conf import settings
 
 from labeling.models import Project
+from labeling.services.adaptation import adaptation_views_compute
 from labeling.services.cold_start import cold_start_order_by_typicality
-from labeling.services.embeddings import embeddings_compute, embeddings_fail
-from labeling.services.heartbeat import model_version_heartbeat
+from labeling.services.embeddings import embeddings_compute, embeddings_fail, prefix_maps_compute
+from labeling.services.heartbeat import model_version_heartbeat, replay_heartbeat
+from labeling.services.replays import replay_claim, replay_fail, replay_run, replay_sweep
 from labeling.services.training import (
     model_version_claim,
     model_version_fail,
@@ -52,13 +54,40 @@ def model_version_sweep_stale() -> None:
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def embeddings_compute_task(project_id: int) -> None:
-    """Embed the project's new items; before the first model, put typical items first."""
+    """Embed the project's new items; before the first model, put typical items first; then, for
+    projects with contrastive adaptation, embed the augmented views of new pool images; for projects
+    that fine-tune the last block, store the new images' prefix maps."""
     project = Project.objects.filter(pk=project_id).first()
     if project is None or not project.encoder:
         return
     try:
         embeddings_compute(project=project, device=settings.LEARNER_DEVICE)
         cold_start_order_by_typicality(project=project)
+        adaptation_views_compute(project=project, device=settings.LEARNER_DEVICE)
+        prefix_maps_compute(project=project, device=settings.LEARNER_DEVICE)
     except Exception as exc:  # task boundary: record why, then stop
         logger.exception("Embedding project %s failed", project_id)
         embeddings_fail(project=project, error=f"{type(exc).__name__}: {exc}")
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def strategy_replay_task(replay_id: int) -> None:
+    """Replay the project's labeling under each strategy; the live ranking is not touched."""
+    replay = replay_claim(replay_id=replay_id)
+    if replay is None:
+        logger.info("Replay %s is not queued any more; nothing to do.", replay_id)
+        return
+    try:
+        with replay_heartbeat(replay_id=replay.pk, every_seconds=settings.RETRAIN_HEARTBEAT_SECONDS):
+            replay_run(replay=replay, device=settings.LEARNER_DEVICE)
+    except Exception as exc:  # task boundary: record why the replay failed, then stop
+        logger.exception("Replay %s failed", replay_id)
+        replay_fail(replay_id=replay_id, error=f"{type(exc).__name__}: {exc}")
+
+
+@shared_task
+def strategy_replay_sweep_stale() -> None:
+    """Periodic: free projects whose replay lost its worker; resend replays whose message was lost."""
+    failed = replay_sweep(stale_after=timedelta(seconds=settings.RETRAIN_STALE_AFTER_SECONDS))
+    if failed:
+        logger.warning("Sweep failed replays %s whose worker was lost", failed)

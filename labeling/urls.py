@@ -9,6 +9,7 @@ from labeling.api.projects import (
     ProjectDetailApi,
     ProjectListApi,
 )
+from labeling.api.replays import ReplayDetailApi, ReplayListApi, ReplayPlotApi
 
 app_name = "labeling"
 
@@ -20,5 +21,8 @@ urlpatterns = [
     path("projects/<int:project_id>/labels/", LabelCreateApi.as_view(), name="label-create"),
     path("projects/<int:project_id>/model-versions/", ModelVersionListApi.as_view(), name="model-versions"),
     path("projects/<int:project_id>/export/", ExportApi.as_view(), name="export"),
+    path("projects/<int:project_id>/replays/", ReplayListApi.as_view(), name="replays"),
+    path("projects/<int:project_id>/replays/<int:replay_id>/", ReplayDetailApi.as_view(), name="replay-detail"),
+    path("projects/<int:project_id>/replays/<int:replay_id>/plot.svg", ReplayPlotApi.as_view(), name="replay-plot"),
     path("items/<int:item_id>/image/", ItemImageApi.as_view(), name="item-image"),
 ]

@@ -4,6 +4,17 @@ from labeling.models.embeddings import EmbeddingSet
 from labeling.models.items import Item
 from labeling.models.labels import Assignment, Label
 from labeling.models.projects import LabelClass, Project
+from labeling.models.replays import StrategyReplay
 from labeling.models.training import ItemScore, ModelVersion
 
-__all__ = ["Assignment", "EmbeddingSet", "Item", "ItemScore", "Label", "LabelClass", "ModelVersion", "Project"]
+__all__ = [
+    "Assignment",
+    "EmbeddingSet",
+    "Item",
+    "ItemScore",
+    "Label",
+    "LabelClass",
+    "ModelVersion",
+    "Project",
+    "StrategyReplay",
+]

@@ -10,7 +10,11 @@ class EmbeddingSet(models.Model):
     artifacts, not one database row per item, so a 1M-item project is two files. Each
     recomputation writes new files under new names and switches this row to them in one update;
     readers see the old pair or the new one. Only items not yet embedded are computed, and only
-    again when the project's encoder changes (a new set for the new encoder).
+    again when the project's encoder changes (a new set for the new encoder). Projects with
+    contrastive adaptation also get one set per augmented view of their pool items (`view` >= 1),
+    computed the same way, once per item. Projects that fine-tune the last encoder block also get
+    their prefix maps (the block's input, flattened) as a set whose `encoder` is the encoder's
+    name + "+prefix" (`labeling.selectors.embeddings.prefix_set_name`).
     """
 
     class Status(models.TextChoices):
@@ -20,6 +24,9 @@ class EmbeddingSet(models.Model):
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="embedding_sets")
     encoder = models.CharField(max_length=50)
+    view = models.PositiveSmallIntegerField(
+        default=0, help_text="0: the items as they are; k >= 1: their k-th seeded augmented view (for adaptation)."
+    )
     dim = models.PositiveIntegerField()
     status = models.CharField(max_length=9, choices=Status.choices, default=Status.COMPUTING)
     done = models.PositiveIntegerField(default=0, help_text="Items embedded so far (progress).")
@@ -32,7 +39,10 @@ class EmbeddingSet(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["project", "encoder"], name="embedding_set_unique_encoder")]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "encoder", "view"], name="embedding_set_unique_encoder_view")
+        ]
 
     def __str__(self) -> str:
-        return f"{self.project} / {self.encoder} ({self.status}, {self.n_items} items)"
+        view = f" view {self.view}" if self.view else ""
+        return f"{self.project} / {self.encoder}{view} ({self.status}, {self.n_items} items)"

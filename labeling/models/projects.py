@@ -4,6 +4,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from learner.encoders import ENCODERS
+from learner.finetune import FINETUNABLE_ENCODERS
 from learner.ranking import STRATEGY_NAMES
 
 
@@ -24,6 +25,10 @@ class Project(models.Model):
     class Modality(models.TextChoices):
         IMAGE = "image", "Image"
         TEXT = "text", "Text"
+
+    class Adaptation(models.TextChoices):
+        NONE = "none", "None"
+        CONTRASTIVE = "contrastive", "Contrastive (SimCLR on the pool)"
 
     name = models.CharField(max_length=200, unique=True)
     modality = models.CharField(max_length=10, choices=Modality.choices)
@@ -53,6 +58,17 @@ class Project(models.Model):
         validators=[MinValueValidator(0.0)],
         help_text="Information density: 0 ignores density, larger values favour typical items.",
     )
+    adaptation = models.CharField(
+        max_length=20,
+        choices=Adaptation.choices,
+        default=Adaptation.NONE,
+        help_text="Contrastive: adapt the encoder's embeddings to the unlabeled pool (SimCLR) before training.",
+    )
+    finetune_last_block = models.BooleanField(
+        default=False,
+        help_text="Also fine-tune the encoder's last block with the head on the labels (EfficientNet only; "
+        "best on a GPU). Committee strategies keep the frozen embeddings.",
+    )
     seed = models.IntegerField(default=0, help_text="Fixes the cold-start order and training.")
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="projects", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -67,6 +83,14 @@ class Project(models.Model):
         if self.encoder in ENCODERS and ENCODERS[self.encoder].modality != self.modality:
             raise ValidationError({"encoder": f"Encoder {self.encoder!r} embeds {ENCODERS[self.encoder].modality}s, "
                                               f"but the project holds {self.modality} items."})
+        if self.adaptation == self.Adaptation.CONTRASTIVE and not self.encoder:
+            raise ValidationError({"adaptation": "Contrastive adaptation needs a pretrained encoder; choose one."})
+        if self.finetune_last_block and self.encoder not in FINETUNABLE_ENCODERS:
+            known = ", ".join(sorted(FINETUNABLE_ENCODERS))
+            raise ValidationError({"finetune_last_block": f"Fine-tuning the last block needs an image encoder with one "
+                                                          f"({known}); the project's is {self.encoder or 'none'!r}."})
+        if self.finetune_last_block and self.adaptation != self.Adaptation.NONE:
+            raise ValidationError({"finetune_last_block": "Choose fine-tuning or contrastive adaptation, not both."})
 
 
 class LabelClass(models.Model):

@@ -2,9 +2,10 @@ from django.db import models
 
 from labeling.models.items import Item
 from labeling.models.projects import Project
+from labeling.models.runs import BackgroundRun
 
 
-class ModelVersion(models.Model):
+class ModelVersion(BackgroundRun):
     """One retrain of a project's model and the ranking it produced.
 
     The row is the record of the run: it is created `queued`, claimed `running` by exactly one
@@ -13,34 +14,16 @@ class ModelVersion(models.Model):
     stops beating (killed, machine lost) is put back to `queued` by the periodic sweep.
     """
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
-
-    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
-
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="model_versions")
     number = models.PositiveIntegerField()
-    status = models.CharField(max_length=7, choices=Status.choices, default=Status.QUEUED)
     strategy = models.CharField(max_length=50)
     labels_used = models.PositiveIntegerField(default=0)
     metrics = models.JSONField(default=dict, blank=True)
-    artifact_path = models.CharField(max_length=500, blank=True)
+    artifact_path = models.CharField(max_length=500, blank=True)  # the model file's name in labeling.artifacts
     ranking_name = models.CharField(
         max_length=300, blank=True, help_text="Artifact stem of the whole ranking: <stem>-ids.npy, <stem>-scores.npy."
     )
-    error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0, help_text="Times a worker claimed this run.")
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(
-        null=True,
-        blank=True,
-        help_text="Last sign of life: queued, claimed, or beating while it runs. The sweep redoes stale runs.",
-    )
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["project", "-number"]

@@ -57,7 +57,7 @@ def project_progress(*, project: Project) -> ProjectProgress:
         eval_items=splits.get(Item.Split.EVAL, 0),
         latest_version=latest,
         labels_behind=labeled - (latest.labels_used if latest else 0),
-        embeddings=EmbeddingSet.objects.filter(project=project, encoder=project.encoder).first()
+        embeddings=EmbeddingSet.objects.filter(project=project, encoder=project.encoder, view=0).first()
         if project.encoder
         else None,
     )

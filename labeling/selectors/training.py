@@ -21,12 +21,15 @@ class TrainingData:
     y_eval: np.ndarray  # (n_eval,) gold class names
 
 
-def training_data_build(*, project: Project) -> TrainingData:
-    """Features for every item; a labeled pool item's class is its newest label."""
+def training_data_build(*, project: Project, prefix: bool = False) -> TrainingData:
+    """Features for every item; a labeled pool item's class is its newest label.
+
+    `prefix`: the encoder's stored prefix maps (n_items, C*h*w), for fine-tuning its last block.
+    """
     items = list(Item.objects.filter(project=project).select_related("gold_class").order_by("id"))
     if project.encoder:
         ids = np.array([item.id for item in items], dtype=np.int64)
-        features = embeddings_for_items(project=project, item_ids=ids)  # (n_items, dim) pretrained
+        features = embeddings_for_items(project=project, item_ids=ids, prefix=prefix)  # (n_items, dim) pretrained
     else:
         features = project_features(project=project, items=items)  # (n_items, d) pixels or TF-IDF
     newest = Label.objects.filter(item__project=project).values("item_id").annotate(last=Max("id")).values("last")

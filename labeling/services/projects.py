@@ -21,6 +21,8 @@ def project_create(
     diverse_batches: bool = True,
     committee_size: int = 5,
     density_beta: float = 1.0,
+    adaptation: str = Project.Adaptation.NONE,
+    finetune_last_block: bool = False,
     seed: int = 0,
 ) -> Project:
     names = [n.strip() for n in class_names]
@@ -38,6 +40,8 @@ def project_create(
         diverse_batches=diverse_batches,
         committee_size=committee_size,
         density_beta=density_beta,
+        adaptation=adaptation,
+        finetune_last_block=finetune_last_block,
         seed=seed,
     )
     try:

@@ -5,12 +5,10 @@ is a conditional update, so a task delivered twice, or a worker that dies and is
 still ends with one version.
 """
 
-import os
 import time
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import timedelta
-from pathlib import Path
 
 import numpy as np
 from django.conf import settings
@@ -18,16 +16,25 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
-from labeling.artifacts import array_save, artifact_delete
+from labeling.artifacts import array_save, artifact_delete, bytes_save
 from labeling.models import ItemScore, ModelVersion, Project
 from labeling.selectors.projects import labeled_item_count
 from labeling.selectors.training import training_data_build
-from labeling.services.embeddings import embeddings_compute
+from labeling.services.adaptation import (
+    adaptation_apply,
+    adaptation_discard,
+    adaptation_prepare,
+    adaptation_views_compute,
+)
+from labeling.services.embeddings import embeddings_compute, prefix_maps_compute
+from learner.finetune import FinetuneConfig, LastBlockClassifier
 from learner.models.softmax import SoftmaxConfig
-from learner.ranking import PoolRanking
+from learner.ranking import PoolRanking, strategy_needs
 from learner.strategies import StrategyOptions
 from learner.training import run_round
 from learner.types import IntArray
+
+FINETUNE_CONFIG = FinetuneConfig()  # bench/results/finetune-cpu.md
 
 
 def model_version_request(*, project: Project, force: bool = False) -> ModelVersion | None:
@@ -74,39 +81,71 @@ def model_version_claim(*, model_version_id: int) -> ModelVersion | None:
 
 
 def model_version_run(*, model_version: ModelVersion, device: str) -> ModelVersion:
-    """One claimed run: train on the labels so far, rank the pool, publish model and ranking."""
+    """One claimed run: train on the labels so far, rank the pool, publish model and ranking.
+
+    A project with `finetune_last_block` trains a LastBlockClassifier on its stored prefix maps, so
+    the ranking reads the tuned features; with a committee strategy it trains the frozen-embedding
+    committee instead, and metrics["finetune"] says so.
+    """
     started = time.perf_counter()
     project = model_version.project
+    adapting = project.adaptation == Project.Adaptation.CONTRASTIVE
+    finetuning = project.finetune_last_block and "committee_probs" not in strategy_needs(
+        model_version.strategy, diverse=project.diverse_batches
+    )  # committee strategies train their heads on the frozen embeddings
     if project.encoder:  # embed items the import task has not reached yet; a no-op when all are done
         embeddings_compute(project=project, device=device)
-    data = training_data_build(project=project)
-    seed = project.seed + model_version.number  # fresh strategy draws every round
-    result = run_round(
-        X_train=data.X_train, y_train=data.y_train, X_pool=data.X_pool, X_eval=data.X_eval, y_eval=data.y_eval,
-        strategy=model_version.strategy, seed=seed,
-        batch_size=project.retrain_every, diverse=project.diverse_batches,
-        config=SoftmaxConfig(members=project.committee_size),
-        options=StrategyOptions(density_beta=project.density_beta), device=device,
-    )  # fmt: skip
-    artifact = model_version_artifact_path(model_version=model_version)
-    result.model.save(artifact)
-    metrics = {
-        "eval_accuracy": result.eval_accuracy, "n_eval": len(data.y_eval), "n_train": result.n_train,
-        "n_pool": len(data.pool_item_ids), "train_seconds": round(time.perf_counter() - started, 3),
-        "encoder": project.encoder or ("pixels" if project.modality == Project.Modality.IMAGE else "tfidf-lsa"),
-        "hyperparameters": asdict(result.model.config), "epochs_trained": result.model.epochs_,
-        "seed": seed,
+        adaptation_views_compute(project=project, device=device)
+        prefix_maps_compute(project=project, device=device)
+    data = training_data_build(project=project, prefix=finetuning)
+    adaptation = adaptation_prepare(project=project, device=device) if adapting else None
+    artifact = None
+    try:
+        if adaptation is not None:
+            data = adaptation_apply(data=data, adaptation=adaptation)
+        seed = project.seed + model_version.number  # fresh strategy draws every round
+        result = run_round(
+            X_train=data.X_train, y_train=data.y_train, X_pool=data.X_pool, X_eval=data.X_eval, y_eval=data.y_eval,
+            strategy=model_version.strategy, seed=seed,
+            batch_size=project.retrain_every, diverse=project.diverse_batches,
+            config=SoftmaxConfig(members=project.committee_size),
+            options=StrategyOptions(density_beta=project.density_beta), device=device,
+            model=(lambda device: LastBlockClassifier(FINETUNE_CONFIG, device=device)) if finetuning else None,
+        )  # fmt: skip
+        metrics = {
+            "eval_accuracy": result.eval_accuracy, "n_eval": len(data.y_eval), "n_train": result.n_train,
+            "n_pool": len(data.pool_item_ids), "train_seconds": round(time.perf_counter() - started, 3),
+            "encoder": project.encoder or ("pixels" if project.modality == Project.Modality.IMAGE else "tfidf-lsa"),
+            "hyperparameters": asdict(result.model.config), "epochs_trained": result.model.epochs_,
+            "seed": seed,
+            "adaptation": adaptation.record if adaptation is not None else {"method": Project.Adaptation.NONE.value},
+            "finetune": _finetune_record(project, finetuning, result.model.epochs_, data.X_train.shape[1]),
+        }  # fmt: skip
+        # A fresh name per run: a redo after a lost worker never meets the file of the lost attempt.
+        artifact = f"project-{model_version.project_id}/model-v{model_version.number}-{uuid.uuid4().hex[:12]}.pt"
+        bytes_save(artifact, result.model.to_bytes())
+        return model_version_complete(
+            model_version=model_version, pool_item_ids=data.pool_item_ids, ranking=result.ranking,
+            labels_used=result.n_train, artifact_path=artifact, metrics=metrics,
+        )  # fmt: skip
+    except BaseException:
+        if artifact is not None:
+            artifact_delete(artifact)  # no version points at it: the publish rolled back
+        if adaptation is not None:
+            adaptation_discard(adaptation=adaptation)  # a fit stored by this run and named by no version
+        raise
+
+
+def _finetune_record(project: Project, finetuning: bool, epochs: int, input_dim: int) -> dict[str, object]:
+    """What metrics["finetune"] says: what was trained and how, or why nothing was."""
+    if not finetuning:
+        reason = "committee strategy: frozen embeddings" if project.finetune_last_block else "off"
+        return {"enabled": False, "reason": reason}
+    return {
+        "enabled": True, "trained": ["last MBConv block", "head conv 1x1", "head BN affine", "linear"],
+        "block_lr": FINETUNE_CONFIG.block_lr, "lr": FINETUNE_CONFIG.lr, "epochs": epochs, "prefix_dim": input_dim,
+        "batchnorm": "running statistics frozen",
     }  # fmt: skip
-    return model_version_complete(
-        model_version=model_version, pool_item_ids=data.pool_item_ids, ranking=result.ranking,
-        labels_used=result.n_train, artifact_path=artifact, metrics=metrics,
-    )  # fmt: skip
-
-
-def model_version_artifact_path(*, model_version: ModelVersion) -> Path:
-    folder = Path(settings.ARTIFACT_ROOT) / f"project-{model_version.project_id}"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"model-v{model_version.number}.pt"
 
 
 def model_version_complete(
@@ -116,17 +155,18 @@ def model_version_complete(
     ranking: PoolRanking,
     labels_used: int,
     metrics: dict[str, object],
-    artifact_path: Path,
+    artifact_path: str,
 ) -> ModelVersion:
     """Publish the ranking and mark the version done in one transaction: annotators switch to
     the new ranking at the commit, never to a half-written one.
 
-    The whole ranking (every pool item, in order, with its score) goes to the artifact store as
-    two arrays; only its head, the first settings.RANKING_QUEUE_HEAD ranks, becomes ItemScore
-    rows for the annotator queue, and the previous versions' rows are dropped. Annotators get
-    through a few batches before the next model ranks again, so the head is all the queue reads;
-    writing a row per item instead costs minutes and a million rows per version at 1M items
-    (bench/results/ranking-store.md). Past the head, the queue falls back to the cold-start order.
+    `artifact_path` names the model file, already in the artifact store. The whole ranking
+    (every pool item, in order, with its score) goes there too, as two arrays; only its head,
+    the first settings.RANKING_QUEUE_HEAD ranks, becomes ItemScore rows for the annotator queue,
+    and the previous versions' rows are dropped. Annotators get through a few batches before the
+    next model ranks again, so the head is all the queue reads; writing a row per item instead
+    costs minutes and a million rows per version at 1M items (bench/results/ranking-store.md).
+    Past the head, the queue falls back to the cold-start order.
     """
     ordered_ids = np.asarray(pool_item_ids, dtype=np.int64)[ranking.order]  # (n,) best first
     ordered_scores = np.asarray(ranking.scores, dtype=np.float32)[ranking.order]  # (n,)
@@ -144,7 +184,7 @@ def model_version_complete(
 @transaction.atomic
 def _publish(
     model_version: ModelVersion, stem: str, ordered_ids: np.ndarray, ordered_scores: np.ndarray,
-    labels_used: int, metrics: dict[str, object], artifact_path: Path,
+    labels_used: int, metrics: dict[str, object], artifact_path: str,
 ) -> ModelVersion:  # fmt: skip
     head = settings.RANKING_QUEUE_HEAD
     ItemScore.objects.filter(model_version__project_id=model_version.project_id).delete()
@@ -160,7 +200,7 @@ def _publish(
         status=ModelVersion.Status.DONE,
         labels_used=labels_used,
         metrics=metrics,
-        artifact_path=str(artifact_path),
+        artifact_path=artifact_path,
         finished_at=timezone.now(),
     )
     if not updated:
@@ -170,13 +210,7 @@ def _publish(
 
 
 def model_version_fail(*, model_version_id: int, error: str) -> None:
-    """Mark a run failed with its reason and drop any model file it wrote."""
-    version = ModelVersion.objects.filter(pk=model_version_id).first()
-    if version is None:
-        return
-    artifact = model_version_artifact_path(model_version=version)
-    if artifact.exists():
-        os.remove(artifact)
+    """Mark a run failed with its reason (model_version_run already dropped any file it wrote)."""
     ModelVersion.objects.filter(pk=model_version_id).exclude(status=ModelVersion.Status.DONE).update(
         status=ModelVersion.Status.FAILED, error=error[:5000], finished_at=timezone.now()
     )

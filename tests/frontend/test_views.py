@@ -47,3 +47,30 @@ def test_other_peoples_projects_are_404(client, make_digits_project):
     project = make_digits_project(per_class=2)
     client.force_login(UserFactory(username="stranger"))
     assert client.get(f"/projects/{project.pk}/annotate/").status_code == 404
+
+
+def test_staff_replay_strategies_from_the_dashboard_and_read_the_advice(client, annotator, admin_user,
+                                                                        make_digits_project):  # fmt: skip
+    from labeling.models import Item, StrategyReplay
+    from labeling.services.labels import label_submit
+    from labeling.tasks import strategy_replay_task
+
+    project = make_digits_project(per_class=12, retrain_every=4)
+    client.force_login(admin_user)
+    refused = client.post(f"/projects/{project.pk}/replay/", follow=True).content.decode()
+    assert "A replay needs labels of at least two classes" in refused and not StrategyReplay.objects.exists()
+
+    for item in Item.objects.filter(project=project, split="pool").select_related("gold_class").order_by("cold_rank"):
+        label_submit(project=project, item_id=item.pk, annotator=annotator, class_name=item.gold_class.name)
+    queued = client.post(f"/projects/{project.pk}/replay/", follow=True).content.decode()
+    replay = StrategyReplay.objects.get(project=project)
+    assert "Strategy replay queued" in queued and f"0 / {replay.runs_total} runs" in queued
+
+    StrategyReplay.objects.filter(pk=replay.pk).update(strategies=["margin"], seeds=1)  # the page is the point here
+    strategy_replay_task(replay.pk)
+
+    html = client.get(f"/projects/{project.pk}/dashboard/").content.decode()
+    replay.refresh_from_db()
+    assert f"Recommendation: {replay.result['recommendation']['strategy']}." in html
+    assert f"/api/projects/{project.pk}/replays/{replay.pk}/plot.svg" in html
+    assert html.count("<tr><td>") >= 2  # a row per replayed strategy, random included

@@ -44,6 +44,22 @@ def test_bad_strategy_is_a_cli_error():
     assert not Project.objects.exists()
 
 
+def test_bad_adaptation_is_a_cli_error():
+    with pytest.raises(CommandError, match="adaptation: Value 'magic' is not a valid choice"):
+        call_command("create_project", "p", "--modality", "text", "--classes", "a,b", "--encoder", "minilm-l6",
+                     "--adaptation", "magic")  # fmt: skip
+    assert not Project.objects.exists()
+
+
+def test_finetune_last_block_is_a_flag_checked_against_the_encoder():
+    call_command("create_project", "scans", "--modality", "image", "--classes", "0,1", "--encoder",
+                 "efficientnet-lite0-112", "--finetune-last-block")  # fmt: skip
+    assert Project.objects.get(name="scans").finetune_last_block is True
+    with pytest.raises(CommandError, match="finetune_last_block: Fine-tuning the last block needs an image encoder"):
+        call_command("create_project", "p", "--modality", "image", "--classes", "a,b", "--finetune-last-block")
+    assert not Project.objects.filter(name="p").exists()
+
+
 def test_import_demo_makes_a_project_from_real_digits(capsys):
     call_command("import_demo", "digits", "--limit", "100", "--eval-fraction", "0.2")
     project = Project.objects.get(name="digits")

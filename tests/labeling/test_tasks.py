@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from django.conf import settings
 
-from labeling.artifacts import array_load
+from labeling.artifacts import array_load, bytes_load
 from labeling.models import EmbeddingSet, Item, ItemScore, ModelVersion
 from labeling.services.labels import label_submit
 from labeling.services.training import model_version_request
@@ -15,6 +15,7 @@ from labeling.tasks import embeddings_compute_task, model_version_train
 from learner.models.committee import SoftmaxCommittee
 from learner.models.softmax import SoftmaxClassifier
 from learner.ranking import STRATEGY_NAMES
+from tests.labeling.helpers import lose_the_row_while_training
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +49,7 @@ def test_train_publishes_a_ranking_of_every_unlabeled_item(make_digits_project, 
     assert rest == sorted(rest, reverse=True)
     assert version.labels_used == 30
     assert version.metrics["n_eval"] == 24 and version.metrics["eval_accuracy"] > 0.8
-    model = SoftmaxClassifier.load(version.artifact_path)
+    model = SoftmaxClassifier.from_bytes(bytes_load(version.artifact_path))
     assert list(model.classes_) == ["0", "1", "2"]
 
 
@@ -104,6 +105,20 @@ def test_a_failed_run_says_why_and_writes_nothing(make_digits_project, annotator
     assert not list((Path(settings.ARTIFACT_ROOT) / f"project-{project.pk}").glob("*"))
 
 
+def test_a_run_that_cannot_publish_drops_its_model_and_ranking_files(make_digits_project, annotator, monkeypatch):
+    project = make_digits_project(per_class=20, retrain_every=1000)
+    _label_pool(project, annotator, 12)
+    version = model_version_request(project=project, force=True)
+
+    lose_the_row_while_training(monkeypatch, version)  # the sweep gave up on the run while it trained
+    model_version_train(version.pk)
+
+    version.refresh_from_db()
+    assert version.status == ModelVersion.Status.FAILED and "left 'running'" in version.error
+    assert not ItemScore.objects.filter(model_version=version).exists()
+    assert not list((Path(settings.ARTIFACT_ROOT) / f"project-{project.pk}").glob("*"))  # model and ranking gone
+
+
 def test_the_project_committee_size_is_the_size_of_the_trained_committee(make_digits_project, annotator):
     project = make_digits_project(per_class=20, retrain_every=1000, strategy="vote_entropy", committee_size=3)
     _label_pool(project, annotator, 12)
@@ -113,7 +128,7 @@ def test_the_project_committee_size_is_the_size_of_the_trained_committee(make_di
 
     version.refresh_from_db()
     assert version.status == ModelVersion.Status.DONE, version.error
-    committee = SoftmaxCommittee.load(version.artifact_path)
+    committee = SoftmaxCommittee.from_bytes(bytes_load(version.artifact_path))
     two_images = np.zeros((2, 28 * 28))  # images become 28 x 28 pixel features
     assert committee.predict_proba_members(two_images).shape == (3, 2, 3)  # 3 members, 2 rows, 3 classes
 
@@ -149,9 +164,9 @@ def test_a_retrain_learns_from_the_pretrained_embeddings(make_digits_project, an
 
     version.refresh_from_db()
     assert version.status == ModelVersion.Status.DONE, version.error
-    assert SoftmaxClassifier.load(version.artifact_path).n_features_in_ == 1280
+    assert SoftmaxClassifier.from_bytes(bytes_load(version.artifact_path)).n_features_in_ == 1280
     assert version.metrics["eval_accuracy"] >= 0.75
-    model = SoftmaxClassifier.load(version.artifact_path)
+    model = SoftmaxClassifier.from_bytes(bytes_load(version.artifact_path))
     assert version.metrics["encoder"] == "efficientnet-lite0-112"
     assert version.metrics["hyperparameters"] == {**asdict(model.config)}  # saved with the version
     assert version.metrics["epochs_trained"] == model.epochs_

@@ -22,6 +22,12 @@ class Command(BaseCommand):
         parser.add_argument("--committee-size", type=int, default=5, help="Members for committee strategies.")
         parser.add_argument("--density-beta", type=float, default=1.0, help="Weight of density in density_entropy.")
         parser.add_argument("--encoder", default="", help="Pretrained encoder, e.g. efficientnet-lite0 or minilm-l6.")
+        parser.add_argument(
+            "--adaptation", default="none", help="none, or contrastive: adapt the encoder's embeddings to the pool."
+        )
+        parser.add_argument(
+            "--finetune-last-block", action="store_true", help="Also fine-tune the encoder's last block (EfficientNet)."
+        )
         parser.add_argument("--seed", type=int, default=0)
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -31,5 +37,6 @@ class Command(BaseCommand):
                 label_budget=opts["budget"], retrain_every=opts["retrain_every"],
                 strategy=opts["strategy"], seed=opts["seed"], diverse_batches=not opts["no_diverse_batches"],
                 committee_size=opts["committee_size"], density_beta=opts["density_beta"], encoder=opts["encoder"],
+                adaptation=opts["adaptation"], finetune_last_block=opts["finetune_last_block"],
             )  # fmt: skip
         self.stdout.write(f"Created project {project.pk}: {project.name}")

@@ -5,6 +5,8 @@ import json
 import pytest
 from rest_framework.test import APIClient
 
+from labeling.api.errors import exception_handler
+from labeling.exceptions import InvalidProjectError
 from labeling.models import Item, Label, ModelVersion
 from labeling.readers import TextRecord
 from labeling.services.imports import items_import_texts
@@ -107,7 +109,8 @@ def test_project_detail_reports_progress(api, reviews):
     assert body == {
         "id": reviews.pk, "name": "reviews", "modality": "text", "classes": ["fresh", "rotten"],
         "label_budget": 500, "retrain_every": 20, "strategy": "entropy",
-        "diverse_batches": True, "committee_size": 5, "density_beta": 1.0, "encoder": "",
+        "diverse_batches": True, "committee_size": 5, "density_beta": 1.0, "encoder": "", "adaptation": "none",
+        "finetune_last_block": False,
         "progress": {"labels_spent": 2, "label_budget": 500, "labeled_items": 2, "pool_items": 2,
                      "eval_items": 0, "labels_behind": 2, "model_version": None, "embeddings": None},
     }  # fmt: skip
@@ -132,3 +135,27 @@ def test_annotators_cannot_start_a_retrain(api, reviews):
     response = api.post(f"/api/projects/{reviews.pk}/model-versions/")
     assert response.status_code == 403 and response.json()["message"] == "Only staff can start a retrain."
     assert not ModelVersion.objects.filter(project=reviews).exists()
+
+
+def test_a_bad_adaptation_is_a_400_naming_the_field():
+    with pytest.raises(InvalidProjectError) as raised:
+        project_create(name="p", modality="text", class_names=["a", "b"], encoder="minilm-l6", adaptation="psychic")
+
+    response = exception_handler(raised.value, {})
+
+    assert response.status_code == 400
+    assert response.data == {"message": "Invalid project 'p': adaptation: Value 'psychic' is not a valid choice.",
+                             "extra": {"adaptation": ["Value 'psychic' is not a valid choice."]}}  # fmt: skip
+
+
+def test_a_finetune_option_without_a_fitting_encoder_is_a_400_naming_the_field():
+    with pytest.raises(InvalidProjectError) as raised:
+        project_create(name="p", modality="text", class_names=["a", "b"], encoder="minilm-l6", finetune_last_block=True)
+
+    response = exception_handler(raised.value, {})
+
+    message = ("Fine-tuning the last block needs an image encoder with one (efficientnet-lite0, "
+               "efficientnet-lite0-112); the project's is 'minilm-l6'.")  # fmt: skip
+    assert response.status_code == 400
+    assert response.data == {"message": f"Invalid project 'p': finetune_last_block: {message}",
+                             "extra": {"finetune_last_block": [message]}}  # fmt: skip

@@ -30,3 +30,21 @@ def test_strategy_settings_out_of_range_are_refused(field, value):
     with pytest.raises(InvalidProjectError, match=field):
         project_create(name="p", modality="image", class_names=["a", "b"], **{field: value})
     assert not Project.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"adaptation": "psychic", "encoder": "minilm-l6"}, "adaptation: Value 'psychic' is not a valid choice."),
+        ({"adaptation": "contrastive"}, "adaptation: Contrastive adaptation needs a pretrained encoder; choose one."),
+    ],
+)
+def test_a_bad_adaptation_is_refused_naming_the_field(options, message):
+    with pytest.raises(InvalidProjectError, match=message) as raised:
+        project_create(name="p", modality="text", class_names=["a", "b"], **options)
+    assert raised.value.status_code == 400
+    assert not Project.objects.exists()
+
+
+def test_adaptation_is_off_unless_asked_for():
+    assert project_create(name="p", modality="text", class_names=["a", "b"]).adaptation == "none"

@@ -1,0 +1,81 @@
+"""Strategy replays over the REST API: staff start one; members read its progress, advice and plot."""
+
+from django.http import HttpResponse
+from django.urls import reverse
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from labeling.artifacts import bytes_load
+from labeling.exceptions import NotFoundError
+from labeling.models import StrategyReplay
+from labeling.selectors.projects import project_get_for_user
+from labeling.selectors.replays import replay_get, replay_list
+from labeling.services.replays import MAX_SEEDS, replay_request
+
+
+class ReplayOutput(serializers.ModelSerializer[StrategyReplay]):
+    progress = serializers.SerializerMethodField()
+    recommendation = serializers.SerializerMethodField()
+    plot_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = StrategyReplay
+        fields = ["id", "status", "strategies", "batch_size", "seeds", "progress", "recommendation", "plot_url",
+                  "error", "created_at", "finished_at"]  # fmt: skip
+
+    def get_progress(self, replay: StrategyReplay) -> dict[str, int]:
+        return {"done": replay.runs_done, "total": replay.runs_total}
+
+    def get_recommendation(self, replay: StrategyReplay) -> dict[str, str] | None:
+        return replay.result.get("recommendation")
+
+    def get_plot_url(self, replay: StrategyReplay) -> str | None:
+        if not replay.plot_name:
+            return None
+        return reverse("labeling:replay-plot", kwargs={"project_id": replay.project_id, "replay_id": replay.pk})
+
+
+class ReplayDetailOutput(ReplayOutput):
+    result = serializers.JSONField()
+
+    class Meta(ReplayOutput.Meta):
+        fields = [*ReplayOutput.Meta.fields, "result"]
+
+
+class ReplayListApi(APIView):
+    class Input(serializers.Serializer[None]):
+        strategies = serializers.ListField(child=serializers.CharField(), required=False, allow_empty=False)
+        batch_size = serializers.IntegerField(required=False, min_value=1)
+        seeds = serializers.IntegerField(required=False, min_value=1, max_value=MAX_SEEDS, default=3)
+
+    def get(self, request: Request, project_id: int) -> Response:
+        project = project_get_for_user(user=request.user, project_id=project_id)
+        return Response(ReplayOutput(replay_list(project=project), many=True).data)
+
+    def post(self, request: Request, project_id: int) -> Response:
+        """Start a replay (staff): 202 with the queued replay; 409 while one is queued or running."""
+        if not request.user.is_staff:
+            raise PermissionDenied("Only staff can start a strategy replay.")
+        project = project_get_for_user(user=request.user, project_id=project_id)
+        body = self.Input(data=request.data)
+        body.is_valid(raise_exception=True)
+        replay = replay_request(project=project, requested_by=request.user, **body.validated_data)
+        return Response(ReplayOutput(replay).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ReplayDetailApi(APIView):
+    def get(self, request: Request, project_id: int, replay_id: int) -> Response:
+        project = project_get_for_user(user=request.user, project_id=project_id)
+        return Response(ReplayDetailOutput(replay_get(project=project, replay_id=replay_id)).data)
+
+
+class ReplayPlotApi(APIView):
+    def get(self, request: Request, project_id: int, replay_id: int) -> HttpResponse:
+        project = project_get_for_user(user=request.user, project_id=project_id)
+        replay = replay_get(project=project, replay_id=replay_id)
+        if not replay.plot_name:
+            raise NotFoundError(f"Replay {replay_id} has no plot yet (status {replay.status}).", {"replay": replay_id})
+        return HttpResponse(bytes_load(replay.plot_name), content_type="image/svg+xml")

@@ -1,0 +1,35 @@
+"""Steps many labeling tests take: label the next unlabeled pool items, retrain in-process."""
+
+from labeling.models import Item, ModelVersion
+from labeling.services.labels import label_submit
+from labeling.services.training import model_version_request
+from labeling.tasks import model_version_train
+
+
+def label_unlabeled(project, annotator, n, *, only_class=None) -> None:
+    """Label the first `n` unlabeled pool items (by id) with their gold class, or with `only_class`."""
+    items = Item.objects.filter(project=project, split="pool", labels__isnull=True).select_related("gold_class")
+    for item in items.order_by("id")[:n]:
+        name = only_class or item.gold_class.name
+        label_submit(project=project, item_id=item.pk, annotator=annotator, class_name=name)
+
+
+def train_now(project) -> ModelVersion:
+    """Queue a retrain and run the task in this process; the finished (or failed) version."""
+    version = model_version_request(project=project, force=True)
+    model_version_train(version.pk)
+    version.refresh_from_db()
+    return version
+
+
+def lose_the_row_while_training(monkeypatch, version: ModelVersion) -> None:
+    """Make the next retrain find its row failed once training is over, as when the sweep gave up
+    on it meanwhile: the run then cannot publish and must clean up after itself."""
+    from learner.training import run_round
+
+    def train_then_lose_the_row(**kwargs):
+        result = run_round(**kwargs)
+        ModelVersion.objects.filter(pk=version.pk).update(status=ModelVersion.Status.FAILED)
+        return result
+
+    monkeypatch.setattr("labeling.services.training.run_round", train_then_lose_the_row)
