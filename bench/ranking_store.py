@@ -84,7 +84,7 @@ def main() -> None:
             else:
                 switch = timed(lambda: model_version_complete(
                     model_version=version, pool_item_ids=ids, ranking=ranking, labels_used=0,  # noqa: B023
-                    metrics={}, artifact_path=settings.ARTIFACT_ROOT / "none.pt"))  # fmt: skip
+                    metrics={}, artifact_path="none.pt"))  # fmt: skip
             next_item = timed(lambda: next_item_candidate(project=project))  # noqa: B023
             rows.append({"n": n, "layout": layout, "switch_s": round(switch, 3), "next_item_s": round(next_item, 4),
                          "score_rows": ItemScore.objects.filter(model_version__project=project).count()})  # fmt: skip

@@ -20,13 +20,21 @@ def machine() -> dict[str, Any]:
     }
 
 
-def write(name: str, rows: list[dict[str, Any]], summary: dict[str, Any]) -> Path:
-    """Write results/<name>.json and results/<name>.md; returns the markdown path."""
-    RESULTS.mkdir(exist_ok=True)
+def command() -> str:
+    """How this benchmark was started, as `python -m bench.<name> <args>`."""
     script = Path(sys.argv[0]).resolve()
     module = ".".join(script.relative_to(RESULTS.parent.parent).with_suffix("").parts)
+    return " ".join(["python -m", module, *sys.argv[1:]])
+
+
+def write(name: str, rows: list[dict[str, Any]], summary: dict[str, Any], *, ran: str | None = None) -> Path:
+    """Write results/<name>.json and results/<name>.md; returns the markdown path.
+
+    `ran`: the command that produced the rows, when they are redrawn from saved results.
+    """
+    RESULTS.mkdir(exist_ok=True)
     meta = {
-        "command": " ".join(["python -m", module, *sys.argv[1:]]),
+        "command": ran or command(),
         "machine": machine(),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
     }
