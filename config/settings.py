@@ -82,6 +82,12 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
+# SQLite is shared by the web processes and the Celery worker, so every transaction that may
+# write takes the write lock when it begins (IMMEDIATE) and waits its turn up to `timeout`
+# seconds. With SQLite's default (DEFERRED), a transaction that read first and writes second
+# fails at once with "database is locked" whenever another process is writing. WAL lets pages
+# be read while the worker writes.
+SQLITE_OPTIONS = {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
@@ -92,7 +98,7 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so a Celery worker process started by the tests sees the test data.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20}
+    DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
