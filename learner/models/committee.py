@@ -66,11 +66,7 @@ class SoftmaxCommittee(SoftmaxClassifier):
     @torch.no_grad()
     def predict_proba_members(self, X: FloatArray | torch.Tensor) -> torch.Tensor:
         """Every member's class probabilities (m, n, c) float32, on the model's device."""
-        module = self._fitted()
-        x = self._as_tensor(X)
-        if x.shape[1] != self.n_features_in_:
-            raise LearnerError(f"X has {x.shape[1]} features; the model was fitted on {self.n_features_in_}.")
-        return torch.softmax(module(self._standardise(x)), dim=-1)  # (m, n, c)
+        return torch.softmax(self._logits(self._as_tensor(X)), dim=-1)  # (m, n, c)
 
     def predict_proba(self, X: FloatArray | torch.Tensor) -> FloatArray:
         return self.predict_proba_members(X).double().mean(dim=0).cpu().numpy()  # (n, c) consensus

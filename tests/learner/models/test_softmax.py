@@ -7,7 +7,7 @@ from sklearn.datasets import load_digits
 
 from learner.exceptions import LearnerError, NotEnoughLabelsError
 from learner.models.committee import SoftmaxCommittee
-from learner.models.softmax import SoftmaxClassifier, SoftmaxConfig, SoftmaxHead
+from learner.models.softmax import INFERENCE_ROWS, SoftmaxClassifier, SoftmaxConfig, SoftmaxHead
 
 FAST = SoftmaxConfig(epochs=150)
 
@@ -132,6 +132,34 @@ def test_misuse_raises_learner_error(tmp_path: Path) -> None:
         model.predict_proba(np.zeros(5))
     with pytest.raises(LearnerError, match="NaN"):
         model.predict_proba(np.full((1, 5), np.nan))
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_one_non_finite_entry_anywhere_in_a_large_pool_is_refused(bad: float) -> None:
+    X, y = _blobs(5)
+    model = SoftmaxClassifier(FAST, device="cpu").fit(X, y)
+    pool = np.zeros((3 * INFERENCE_ROWS, 5), dtype=np.float32)
+    pool[-1, 3] = bad  # in the last block, where a per-block check would be last to look
+    with pytest.raises(LearnerError, match="NaN or infinite"):
+        model.predict_proba(pool)
+
+
+def test_finite_values_whose_sum_overflows_are_accepted() -> None:
+    X, y = _blobs(5)
+    model = SoftmaxClassifier(FAST, device="cpu").fit(X, y)
+    huge = np.full((4, 5), 3e38, dtype=np.float32)  # each finite; their float32 sum is inf
+    assert np.isfinite(model.predict_proba(huge)).all()
+
+
+@pytest.mark.parametrize("model_class", [SoftmaxClassifier, SoftmaxCommittee])
+def test_a_pool_larger_than_a_block_scores_as_row_by_row(model_class: type[SoftmaxClassifier]) -> None:
+    X, y = _blobs(10)
+    model = model_class(SoftmaxConfig(epochs=60, members=3), device="cpu").fit(X, y)
+    pool = np.random.default_rng(1).normal(0, 3, size=(2 * INFERENCE_ROWS + 7, 5)).astype(np.float32)
+    whole = model.predict_proba(pool)
+    one_by_one = np.concatenate([model.predict_proba(row[None]) for row in pool[:: INFERENCE_ROWS // 2]])
+    np.testing.assert_allclose(whole[:: INFERENCE_ROWS // 2], one_by_one, atol=1e-6)
+    assert whole.shape == (len(pool), 3)
 
 
 @pytest.mark.gpu
