@@ -5,8 +5,11 @@ with `learner.arrays.as_tensor`. Which fields a strategy needs is declared in it
 entry, so the training round computes only those (a committee costs extra passes).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from learner.exceptions import LearnerError
 
@@ -14,10 +17,26 @@ Array = Any  # numpy.ndarray | torch.Tensor
 
 
 @dataclass(frozen=True)
+class EmbeddingsOnDemand:
+    """A pool's (n, d) embeddings, computed only for the rows that are read.
+
+    Batch diversity reads the embeddings of the top 10·k items by score and no others; on a
+    pool of 20,000 items that is 1 in 20, and embedding the rest cost more than the scoring.
+    Strategies that read every row (core-set, BADGE, density, gradient length) get an array.
+    """
+
+    rows: Callable[[np.ndarray], Array]  # row indices (m,) -> their embeddings (m, d)
+    n: int
+
+    def __len__(self) -> int:
+        return self.n
+
+
+@dataclass(frozen=True)
 class PoolInputs:
     probs: Array | None = None  # (n, c) the model's class probabilities
     committee_probs: Array | None = None  # (m, n, c) probabilities of m committee members
-    embeddings: Array | None = None  # (n, d) what the model's head sees for each pool item
+    embeddings: Array | EmbeddingsOnDemand | None = None  # (n, d) what the model's head sees for each pool item
     labeled_embeddings: Array | None = None  # (n_labeled, d) the same for labeled items
 
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from learner.device import resolve_device
 from learner.exceptions import LearnerError
-from learner.inputs import PoolInputs
+from learner.inputs import EmbeddingsOnDemand, PoolInputs
 from learner.models.committee import SoftmaxCommittee
 from learner.models.softmax import SoftmaxClassifier, SoftmaxConfig
 from learner.ranking import PoolRanking, rank_pool, strategy_needs
@@ -79,7 +79,7 @@ def run_round(
             committee_probs=(
                 classifier.predict_proba_members(X_pool) if isinstance(classifier, SoftmaxCommittee) else None
             ),
-            embeddings=classifier.embed(X_pool) if "embeddings" in needs else None,
+            embeddings=_pool_embeddings(classifier, X_pool, strategy, needs),
             labeled_embeddings=classifier.embed(X_train) if "embeddings" in needs else None,
         )
         ranking = rank_pool(strategy, inputs, batch_size=batch_size, rng=rng, device=torch_device, diverse=diverse,
@@ -88,3 +88,13 @@ def run_round(
         ranking = PoolRanking(order=np.zeros(0, dtype=np.int64), scores=np.zeros(0))
     accuracy = float(np.mean(classifier.predict(X_eval) == np.asarray(y_eval))) if len(X_eval) else None
     return RoundResult(model=classifier, ranking=ranking, eval_accuracy=accuracy, n_train=len(y_train))
+
+
+def _pool_embeddings(classifier: SoftmaxClassifier, X_pool: FloatArray, strategy: str, needs: frozenset[str]) -> Any:
+    """Every row's embedding when the strategy reads every row; only the rows that batch
+    diversity shortlists when it alone needs them (EmbeddingsOnDemand); None otherwise."""
+    if "embeddings" not in needs:
+        return None
+    if "embeddings" in strategy_needs(strategy, diverse=False):
+        return classifier.embed(X_pool)
+    return EmbeddingsOnDemand(rows=lambda index: classifier.embed(X_pool[index]), n=len(X_pool))

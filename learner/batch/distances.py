@@ -18,6 +18,7 @@ import torch
 
 from learner.arrays import as_tensor
 from learner.exceptions import LearnerError
+from learner.inputs import EmbeddingsOnDemand
 
 METRICS = ("euclidean", "cosine")
 CPU_CHUNK_ROWS = 2048  # a 2048 x 512 fp32 chunk stays in cache: fastest upcast measured on CPU
@@ -64,7 +65,10 @@ def prepare(embeddings: Any, metric: str, device: torch.device, chunk_rows: int 
 
 
 def take_rows(embeddings: Any, index: np.ndarray) -> Any:
-    """Rows `index` of a numpy array or torch tensor, gathered where they live (only m rows move)."""
+    """Rows `index` of a numpy array or torch tensor, gathered where they live (only m rows move),
+    or computed now for EmbeddingsOnDemand."""
+    if isinstance(embeddings, EmbeddingsOnDemand):
+        return embeddings.rows(index)
     if isinstance(embeddings, torch.Tensor):
         return embeddings[torch.as_tensor(index, device=embeddings.device)]
     return np.asarray(embeddings)[index]

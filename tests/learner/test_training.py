@@ -2,10 +2,13 @@ from typing import Any
 
 import numpy as np
 import pytest
+import torch
 from sklearn.datasets import load_digits
 
 from learner.exceptions import LearnerError, NotEnoughLabelsError, UnknownStrategyError
+from learner.inputs import PoolInputs
 from learner.models.softmax import SoftmaxClassifier, SoftmaxConfig
+from learner.ranking import rank_pool
 from learner.training import run_round
 
 
@@ -87,3 +90,30 @@ def test_committee_strategies_refuse_a_model_factory(digits: dict[str, np.ndarra
             y_eval=digits["y_eval"], strategy="vote_entropy", seed=0, device="cpu",
             model=lambda device: SoftmaxClassifier(device=device),
         )  # fmt: skip
+
+
+class _CountingClassifier(SoftmaxClassifier):
+    """Counts the rows it is asked to embed."""
+
+    embedded_rows = 0
+
+    def embed(self, X: Any) -> Any:
+        type(self).embedded_rows += len(X)
+        return super().embed(X)
+
+
+def test_batch_diversity_embeds_only_its_shortlist_and_picks_the_same_batch(digits: dict[str, np.ndarray]) -> None:
+    _CountingClassifier.embedded_rows = 0
+    result = run_round(
+        X_train=digits["X_train"], y_train=digits["y_train"], X_pool=digits["X_pool"],
+        X_eval=digits["X_eval"], y_eval=digits["y_eval"], strategy="margin", seed=3, batch_size=10, device="cpu",
+        model=lambda device: _CountingClassifier(SoftmaxConfig(), device),
+    )  # fmt: skip
+    # The labeled rows once (200), the top 10 * 10 by margin once; not the 1,097 pool rows.
+    assert _CountingClassifier.embedded_rows == 200 + 100
+
+    model = result.model  # the same fitted head, now with every pool row embedded up front
+    everything = PoolInputs(probs=model.predict_proba(digits["X_pool"]), embeddings=model.embed(digits["X_pool"]),
+                            labeled_embeddings=model.embed(digits["X_train"]))  # fmt: skip
+    reference = rank_pool("margin", everything, batch_size=10, rng=np.random.default_rng(3), device=torch.device("cpu"))
+    np.testing.assert_array_equal(result.ranking.order[:10], reference.order[:10])
