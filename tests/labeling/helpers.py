@@ -14,6 +14,15 @@ def label_unlabeled(project, annotator, n, *, only_class=None) -> None:
         label_submit(project=project, item_id=item.pk, annotator=annotator, class_name=name)
 
 
+def label_in_cold_order(project, annotator, n, *, only_class=None) -> None:
+    """Label the first `n` pool items in cold-start order (what annotators see before any model)
+    with their gold class, or with `only_class`."""
+    items = Item.objects.filter(project=project, split="pool").select_related("gold_class").order_by("cold_rank")
+    for item in items[:n]:
+        name = only_class or item.gold_class.name
+        label_submit(project=project, item_id=item.pk, annotator=annotator, class_name=name)
+
+
 def train_now(project) -> ModelVersion:
     """Queue a retrain and run the task in this process; the finished (or failed) version."""
     version = model_version_request(project=project, force=True)

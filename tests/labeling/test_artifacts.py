@@ -22,11 +22,10 @@ from django.conf import settings as django_settings
 from labeling.artifacts import array_load, array_save, artifact_delete, bytes_load, bytes_save
 from labeling.models import EmbeddingSet, Item, ItemScore, ModelVersion
 from labeling.selectors.embeddings import embeddings_for_items
-from labeling.services.labels import label_submit
 from labeling.services.training import model_version_request
 from labeling.tasks import model_version_train
 from learner.models.softmax import SoftmaxClassifier
-from tests.labeling.helpers import lose_the_row_while_training
+from tests.labeling.helpers import label_in_cold_order, lose_the_row_while_training
 
 
 @pytest.fixture(scope="module")
@@ -156,17 +155,11 @@ def test_bytes_round_trip_and_delete_removes_them(store):
         assert store.keys() == set()
 
 
-def _label_pool(project, annotator, n):
-    pool = Item.objects.filter(project=project, split="pool").select_related("gold_class").order_by("cold_rank")
-    for item in pool[:n]:
-        label_submit(project=project, item_id=item.pk, annotator=annotator, class_name=item.gold_class.name)
-
-
 @pytest.mark.django_db
 def test_a_retrain_keeps_embeddings_model_and_ranking_in_the_bucket(bucket, make_digits_project, annotator, settings):
     settings.RANKING_QUEUE_HEAD = 5
     project = make_digits_project(per_class=10, retrain_every=1000, encoder="efficientnet-lite0-112")
-    _label_pool(project, annotator, 12)
+    label_in_cold_order(project, annotator, 12)
     version = model_version_request(project=project, force=True)
 
     model_version_train(version.pk)  # embeds, trains and publishes in-process, as a worker would
@@ -196,7 +189,7 @@ def test_a_retrain_keeps_embeddings_model_and_ranking_in_the_bucket(bucket, make
 @pytest.mark.django_db
 def test_a_run_that_cannot_publish_leaves_nothing_in_the_bucket(bucket, make_digits_project, annotator, monkeypatch):
     project = make_digits_project(per_class=20, retrain_every=1000)
-    _label_pool(project, annotator, 12)
+    label_in_cold_order(project, annotator, 12)
     version = model_version_request(project=project, force=True)
 
     lose_the_row_while_training(monkeypatch, version)  # the sweep gave up on the run while it trained

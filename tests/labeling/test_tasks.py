@@ -9,28 +9,19 @@ from django.conf import settings
 
 from labeling.artifacts import array_load, bytes_load
 from labeling.models import EmbeddingSet, Item, ItemScore, ModelVersion
-from labeling.services.labels import label_submit
 from labeling.services.training import model_version_request
 from labeling.tasks import embeddings_compute_task, model_version_train
 from learner.models.committee import SoftmaxCommittee
 from learner.models.softmax import SoftmaxClassifier
 from learner.ranking import STRATEGY_NAMES
-from tests.labeling.helpers import lose_the_row_while_training
+from tests.labeling.helpers import label_in_cold_order, lose_the_row_while_training
 
 pytestmark = pytest.mark.django_db
 
 
-def _label_pool(project, annotator, n, *, only_class=None):
-    for item in (
-        Item.objects.filter(project=project, split="pool").select_related("gold_class").order_by("cold_rank")[:n]
-    ):
-        name = only_class or item.gold_class.name
-        label_submit(project=project, item_id=item.pk, annotator=annotator, class_name=name)
-
-
 def test_train_publishes_a_ranking_of_every_unlabeled_item(make_digits_project, annotator):
     project = make_digits_project(per_class=40, retrain_every=10)
-    _label_pool(project, annotator, 30)  # the 10th label queued version 1; it trains on all 30
+    label_in_cold_order(project, annotator, 30)  # the 10th label queued version 1; it trains on all 30
     version = ModelVersion.objects.get(project=project)
 
     model_version_train(version.pk)
@@ -55,7 +46,7 @@ def test_train_publishes_a_ranking_of_every_unlabeled_item(make_digits_project, 
 
 def test_without_diverse_batches_the_ranking_is_by_score(make_digits_project, annotator):
     project = make_digits_project(per_class=20, retrain_every=1000, diverse_batches=False)
-    _label_pool(project, annotator, 12)
+    label_in_cold_order(project, annotator, 12)
     version = model_version_request(project=project, force=True)
 
     model_version_train(version.pk)
@@ -67,7 +58,7 @@ def test_without_diverse_batches_the_ranking_is_by_score(make_digits_project, an
 @pytest.mark.parametrize("strategy", STRATEGY_NAMES)
 def test_every_strategy_can_drive_a_project(make_digits_project, annotator, strategy):
     project = make_digits_project(per_class=15, retrain_every=1000, strategy=strategy)
-    _label_pool(project, annotator, 12)
+    label_in_cold_order(project, annotator, 12)
     version = model_version_request(project=project, force=True)
 
     model_version_train(version.pk)
@@ -80,7 +71,7 @@ def test_every_strategy_can_drive_a_project(make_digits_project, annotator, stra
 
 def test_running_the_same_task_twice_makes_one_version(make_digits_project, annotator):
     project = make_digits_project(per_class=20, retrain_every=1000)
-    _label_pool(project, annotator, 12)
+    label_in_cold_order(project, annotator, 12)
     version = model_version_request(project=project, force=True)
 
     model_version_train(version.pk)
@@ -92,7 +83,7 @@ def test_running_the_same_task_twice_makes_one_version(make_digits_project, anno
 
 def test_a_failed_run_says_why_and_writes_nothing(make_digits_project, annotator):
     project = make_digits_project(per_class=20, retrain_every=1000)
-    _label_pool(project, annotator, 10, only_class="1")  # one class only: nothing to learn
+    label_in_cold_order(project, annotator, 10, only_class="1")  # one class only: nothing to learn
     version = model_version_request(project=project, force=True)
 
     model_version_train(version.pk)
@@ -107,7 +98,7 @@ def test_a_failed_run_says_why_and_writes_nothing(make_digits_project, annotator
 
 def test_a_run_that_cannot_publish_drops_its_model_and_ranking_files(make_digits_project, annotator, monkeypatch):
     project = make_digits_project(per_class=20, retrain_every=1000)
-    _label_pool(project, annotator, 12)
+    label_in_cold_order(project, annotator, 12)
     version = model_version_request(project=project, force=True)
 
     lose_the_row_while_training(monkeypatch, version)  # the sweep gave up on the run while it trained
@@ -121,7 +112,7 @@ def test_a_run_that_cannot_publish_drops_its_model_and_ranking_files(make_digits
 
 def test_the_project_committee_size_is_the_size_of_the_trained_committee(make_digits_project, annotator):
     project = make_digits_project(per_class=20, retrain_every=1000, strategy="vote_entropy", committee_size=3)
-    _label_pool(project, annotator, 12)
+    label_in_cold_order(project, annotator, 12)
     version = model_version_request(project=project, force=True)
 
     model_version_train(version.pk)
@@ -157,7 +148,7 @@ def test_embedding_task_records_why_it_failed(make_digits_project):
 
 def test_a_retrain_learns_from_the_pretrained_embeddings(make_digits_project, annotator):
     project = make_digits_project(per_class=20, retrain_every=1000, encoder="efficientnet-lite0-112")
-    _label_pool(project, annotator, 15)
+    label_in_cold_order(project, annotator, 15)
     version = model_version_request(project=project, force=True)
 
     model_version_train(version.pk)  # embeds what the import task has not, then trains on 1280-d features
@@ -177,7 +168,7 @@ def test_only_the_head_of_the_ranking_is_rows_and_the_whole_ranking_is_stored(
 ):
     settings.RANKING_QUEUE_HEAD = 5
     project = make_digits_project(per_class=10, retrain_every=1000)
-    _label_pool(project, annotator, 6)
+    label_in_cold_order(project, annotator, 6)
     first = model_version_request(project=project, force=True)
     model_version_train(first.pk)
     first.refresh_from_db()
@@ -189,7 +180,7 @@ def test_only_the_head_of_the_ranking_is_rows_and_the_whole_ranking_is_stored(
     head = list(ItemScore.objects.filter(model_version=first).order_by("rank").values_list("item_id", "rank"))
     assert head == [(int(item_id), rank) for rank, item_id in enumerate(ids[:5])]
 
-    _label_pool(project, annotator, 8)
+    label_in_cold_order(project, annotator, 8)
     second = model_version_request(project=project, force=True)
     model_version_train(second.pk)
 

@@ -3,9 +3,9 @@ import time
 import pytest
 from rest_framework.test import APIClient
 
-from labeling.models import Item, StrategyReplay
-from labeling.services.labels import label_submit
+from labeling.models import StrategyReplay
 from labeling.tasks import strategy_replay_task
+from tests.labeling.helpers import label_in_cold_order
 
 pytestmark = pytest.mark.django_db
 
@@ -20,9 +20,7 @@ def staff_api(admin_user) -> APIClient:
 @pytest.fixture
 def project(make_digits_project, annotator):
     project = make_digits_project(per_class=20, retrain_every=5)
-    items = Item.objects.filter(project=project, split="pool").select_related("gold_class").order_by("cold_rank")[:24]
-    for item in items:
-        label_submit(project=project, item_id=item.pk, annotator=annotator, class_name=item.gold_class.name)
+    label_in_cold_order(project, annotator, 24)
     return project
 
 

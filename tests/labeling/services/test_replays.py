@@ -8,20 +8,15 @@ from labeling.models import Item, ItemScore, Label, ModelVersion, StrategyReplay
 from labeling.services.labels import label_submit
 from labeling.services.replays import replay_claim, replay_request, replay_run
 from labeling.tasks import model_version_train, strategy_replay_task
+from tests.labeling.helpers import label_in_cold_order
 
 pytestmark = pytest.mark.django_db
-
-
-def _label_pool(project, annotator, n):
-    items = Item.objects.filter(project=project, split="pool").select_related("gold_class").order_by("cold_rank")[:n]
-    for item in items:
-        label_submit(project=project, item_id=item.pk, annotator=annotator, class_name=item.gold_class.name)
 
 
 @pytest.fixture
 def project(make_digits_project, annotator):
     project = make_digits_project(per_class=30, retrain_every=10, eval_fraction=0.3)  # 63 pool, 27 eval items
-    _label_pool(project, annotator, 40)
+    label_in_cold_order(project, annotator, 40)
     return project
 
 
@@ -59,7 +54,7 @@ def test_without_enough_evaluation_items_a_quarter_of_the_labels_is_held_out(
     make_digits_project, annotator, admin_user
 ):
     project = make_digits_project(per_class=20, retrain_every=5, eval_fraction=0.0)
-    _label_pool(project, annotator, 40)
+    label_in_cold_order(project, annotator, 40)
     replay = replay_request(project=project, requested_by=admin_user, strategies=["entropy"], seeds=1)
     replay = replay_run(replay=replay_claim(replay_id=replay.pk), device="cpu")
 
