@@ -41,8 +41,9 @@ from typing import Any
 import numpy as np
 
 from bench.report import RESULTS, command, write
-from learner.simulation import Curve, CurveSummary, full_pool_accuracy, simulate, summarise
+from learner.simulation import Curve, CurveSummary, full_pool_accuracy, simulate, summarise, typical_start
 from learner.simulation.plot import plot_curves
+from learner.types import IntArray
 
 CACHE = Path(__file__).resolve().parent / ".cache"  # embeddings, computed once per machine
 
@@ -198,19 +199,32 @@ def budget_of(dataset: str, strategy: str, start: str, batch_size: int, light: b
     return setting.random_budget if extend else setting.budget
 
 
-def run_one(run: Run) -> tuple[Curve, float]:
+def run_one(run: Run, typical: IntArray | None) -> tuple[Curve, float]:
     """The curve, and the CPU seconds this process spent on it (wall time on a shared machine says less)."""
-    import torch
-
     started = time.process_time()
-
-    torch.set_num_threads(1)  # one process per core does more than one process on all of them
+    _one_thread()
     X_pool, y_pool, X_test, y_test = dataset_arrays(run.dataset)
     curve = simulate(
         X_pool, y_pool, X_test, y_test, strategy=run.strategy, batch_size=run.batch_size, budget=run.budget,
-        seed=run.seed, start=run.start, diverse=run.diverse, device="cpu",
+        seed=run.seed, start=run.start, diverse=run.diverse, device="cpu", typical=typical,
     )  # fmt: skip
     return curve, time.process_time() - started
+
+
+def typical_one(dataset: str, batch_size: int, seed: int) -> tuple[IntArray, float]:
+    """The typicality start for one batch size and seed, shared by every strategy's curve (k-means
+    on the 20,000-item duplicated pool takes about 25 s: once per seed, not once per curve)."""
+    started = time.process_time()
+    _one_thread()
+    return typical_start(dataset_arrays(dataset)[0], batch_size, seed), time.process_time() - started
+
+
+def _one_thread() -> None:
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    torch.set_num_threads(1)  # one process per core does more than one process on all of them
+    threadpool_limits(1)  # k-means (BLAS, OpenMP) too
 
 
 def dataset_full_pool_accuracy(name: str, seeds: int) -> float:
@@ -421,7 +435,14 @@ def simulate_dataset(name: str, variants: list[tuple[str, str, bool]], seeds: in
     runs.sort(key=lambda r: -r.budget / r.batch_size * (3 if r.strategy in COMMITTEE else 1))  # longest first
     started, curves, cpu_seconds = time.perf_counter(), [], 0.0
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(run_one, run): run for run in runs}
+        starts = sorted({(r.batch_size, r.seed) for r in runs if r.start == "typicality"})
+        typical = {}
+        for (batch, seed), (picks, seconds) in zip(starts, pool.map(typical_one, *_columns(name, starts)), strict=True):
+            typical[batch, seed] = picks
+            cpu_seconds += seconds
+        print(f"{len(starts)} typical starts: {time.perf_counter() - started:.0f}s", flush=True)
+        futures = {pool.submit(run_one, run, typical.get((run.batch_size, run.seed)) if run.start == "typicality"
+                               else None): run for run in runs}  # fmt: skip
         for done, future in enumerate(as_completed(futures), 1):
             curve, seconds = future.result()
             curves.append(curve)
@@ -429,6 +450,11 @@ def simulate_dataset(name: str, variants: list[tuple[str, str, bool]], seeds: in
             print(f"[{done}/{len(runs)} {time.perf_counter() - started:.0f}s, {seconds:.0f} cpu s] {futures[future]}",
                   flush=True)  # fmt: skip
     return full, curves, cpu_seconds
+
+
+def _columns(name: str, starts: list[tuple[int, int]]) -> tuple[list[str], list[int], list[int]]:
+    """typical_one's arguments for pool.map: (datasets, batch sizes, seeds)."""
+    return [name] * len(starts), [batch for batch, _ in starts], [seed for _, seed in starts]
 
 
 def report(

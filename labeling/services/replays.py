@@ -26,7 +26,7 @@ from labeling.selectors.training import training_data_build
 from labeling.services.embeddings import embeddings_compute
 from learner.models.softmax import SoftmaxConfig
 from learner.ranking import STRATEGY_NAMES
-from learner.simulation import full_pool_accuracy, recommend, simulate, summarise
+from learner.simulation import full_pool_accuracy, recommend, simulate, summarise, typical_start
 from learner.simulation.plot import plot_curves
 from learner.strategies import StrategyOptions
 
@@ -100,12 +100,14 @@ def replay_run(*, replay: StrategyReplay, device: str) -> StrategyReplay:
     budget = len(y_pool)
     curves = []
     plan = [("random", "random")] + [(name, "typicality") for name in replay.strategies]
+    seeds = [project.seed + offset for offset in range(replay.seeds)]
+    typical = {seed: typical_start(X_pool, replay.batch_size, seed) for seed in seeds} if replay.strategies else {}
     for strategy, start in plan:
-        for seed in range(replay.seeds):
+        for seed in seeds:
             curves.append(simulate(
                 X_pool, y_pool, X_test, y_test, strategy=strategy, batch_size=replay.batch_size, budget=budget,
-                seed=project.seed + seed, start=start, diverse=project.diverse_batches, config=config,
-                options=options, device=device,
+                seed=seed, start=start, diverse=project.diverse_batches, config=config, options=options,
+                device=device, typical=typical[seed] if start == "typicality" else None,
             ))  # fmt: skip
             StrategyReplay.objects.filter(pk=replay.pk).update(runs_done=F("runs_done") + 1)
     full = full_pool_accuracy(X_pool, y_pool, X_test, y_test, seeds=replay.seeds, config=config, device=device)

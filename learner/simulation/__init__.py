@@ -15,7 +15,7 @@ from learner.simulation.curves import (
     recommend,
     summarise,
 )
-from learner.simulation.loop import START_CHOICES, Curve, full_pool_accuracy, simulate
+from learner.simulation.loop import START_CHOICES, Curve, full_pool_accuracy, simulate, typical_start
 
 __all__ = [
     "START_CHOICES",
@@ -29,4 +29,5 @@ __all__ = [
     "recommend",
     "simulate",
     "summarise",
+    "typical_start",
 ]

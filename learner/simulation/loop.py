@@ -47,6 +47,7 @@ def simulate(
     config: SoftmaxConfig = SoftmaxConfig(),  # noqa: B008 - frozen, safe to share
     options: StrategyOptions = StrategyOptions(),  # noqa: B008 - frozen, safe to share
     device: str = "cpu",
+    typical: IntArray | None = None,
 ) -> Curve:
     """Label `batch_size` items at a time from X_pool (n, d) until `budget` labels (or the pool) run out.
 
@@ -56,6 +57,10 @@ def simulate(
     computes it; y_pool plays the annotator. The model is evaluated on (X_test, y_test) after
     every batch and never sees it otherwise. `seed` drives the cold start, the strategy's draws
     and the model's initialisation, so one seed gives one reproducible curve.
+
+    `typical` is the typicality start's first batch when the caller has it already:
+    typical_start(X_pool, batch_size, seed). It depends on neither strategy nor budget, so a
+    replay of many strategies clusters the pool once per seed and batch size, not once a curve.
     """
     y_pool, y_test = np.asarray(y_pool), np.asarray(y_test)
     n = len(X_pool)
@@ -65,8 +70,12 @@ def simulate(
         raise LearnerError(f"Need 1 <= batch_size <= budget, got batch_size={batch_size}, budget={budget}.")
     if start not in START_CHOICES:
         raise LearnerError(f"Unknown start {start!r}; known: {', '.join(START_CHOICES)}.")
+    if typical is not None:
+        _check_typical(typical, n, batch_size, start)
+    elif start == "typicality":
+        typical = typical_start(X_pool, batch_size, seed)
     rng = np.random.default_rng(seed)
-    cold_order = _cold_order(X_pool, batch_size, rng, start, seed)  # also the fallback while one class is known
+    cold_order = _cold_order(n, typical, rng)  # also the fallback while one class is known
     labeled = cold_order[:batch_size]
     config = replace(config, seed=seed)
     labels, accuracy = [], []
@@ -115,8 +124,23 @@ def full_pool_accuracy(
     return float(np.mean(scores))
 
 
-def _cold_order(X: FloatArray, k: int, rng: np.random.Generator, start: str, seed: int) -> IntArray:
+def typical_start(X_pool: FloatArray, batch_size: int, seed: int) -> IntArray:
+    """The first batch of `simulate(start="typicality")`: one typical item per k-means cluster."""
+    return typical_representatives(X_pool, batch_size, seed=seed)
+
+
+def _check_typical(typical: IntArray, n: int, batch_size: int, start: str) -> None:
+    if start != "typicality":
+        raise LearnerError(f"A typical first batch was given, but the start is {start!r}.")
+    picks = np.asarray(typical)
+    if picks.ndim != 1 or len(picks) != min(batch_size, n) or len(np.unique(picks)) != len(picks):
+        raise LearnerError(f"The typical first batch must be {min(batch_size, n)} distinct rows, got {picks.shape}.")
+    if len(picks) and (picks.min() < 0 or picks.max() >= n):
+        raise LearnerError(f"The typical first batch names rows outside the pool of {n}.")
+
+
+def _cold_order(n: int, typical: IntArray | None, rng: np.random.Generator) -> IntArray:
     """Every pool row in cold-start order: the typical picks first (or none), then a seeded shuffle."""
-    first = typical_representatives(X, k, seed=seed) if start == "typicality" else np.zeros(0, dtype=np.int64)
-    rest = np.setdiff1d(np.arange(len(X)), first)
+    first = np.zeros(0, dtype=np.int64) if typical is None else np.asarray(typical, dtype=np.int64)
+    rest = np.setdiff1d(np.arange(n), first)
     return np.concatenate([first, rng.permutation(rest)]).astype(np.int64)

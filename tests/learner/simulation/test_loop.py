@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from learner.exceptions import LearnerError
-from learner.simulation import simulate
+from learner.simulation import simulate, typical_start
 
 
 def blobs(n_per_class: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -36,6 +36,28 @@ def test_one_seed_gives_one_curve(data):
     first = simulate(*data, strategy="random", batch_size=5, budget=15, seed=3, start="random")
     again = simulate(*data, strategy="random", batch_size=5, budget=15, seed=3, start="random")
     assert first == again
+
+
+def test_a_typical_first_batch_computed_once_gives_the_same_curves(data):
+    X = data[0]
+    typical = typical_start(X, 5, seed=2)
+    for strategy in ("margin", "badge"):
+        shared = simulate(*data, strategy=strategy, batch_size=5, budget=20, seed=2, typical=typical)
+        assert shared == simulate(*data, strategy=strategy, batch_size=5, budget=20, seed=2)
+
+
+@pytest.mark.parametrize(
+    ("typical", "start", "message"),
+    [
+        ([0, 1, 2, 3, 4], "random", "the start is 'random'"),
+        ([0, 1, 2], "typicality", "must be 5 distinct rows"),
+        ([0, 1, 2, 3, 3], "typicality", "must be 5 distinct rows"),
+        ([0, 1, 2, 3, 120], "typicality", "outside the pool of 120"),
+    ],
+)
+def test_a_wrong_typical_first_batch_is_named(data, typical, start, message):
+    with pytest.raises(LearnerError, match=message):
+        simulate(*data, strategy="margin", batch_size=5, budget=10, seed=0, start=start, typical=np.array(typical))
 
 
 def test_never_asks_for_an_item_twice_or_for_a_test_item(data):
