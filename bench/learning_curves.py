@@ -15,7 +15,9 @@ Datasets (all offline, see shared/DATA.md):
 Every strategy of the registry, random (random start, the honest baseline), random after the
 product's typicality cold start, and entropy without batch diversity; batch sizes 10 and 50;
 5 seeds. Each curve ends at its dataset's budget; random runs on further, so that its labels to
-99% of full-pool accuracy is measured rather than bounded. --light keeps random, margin, entropy,
+99% of full-pool accuracy is measured rather than bounded (Rotten Tomatoes at batch 10 stops
+sooner: see SETTINGS). Each seed's typicality start is computed once and shared by every
+strategy's curve. --light keeps random, margin, entropy,
 core-set and BADGE (and entropy without diversity on the duplicates) with 3 seeds, and stops
 Rotten Tomatoes at 1,000 labels and the duplicates at 600. Results per dataset:
 bench/results/learning-curves-<dataset>[-light].{md,json}, -curves.json with every curve, and a
@@ -26,6 +28,7 @@ run where there is one, else the light run.
     .venv/bin/python -m bench.learning_curves --light              # the quick subset, < 30 min on 2 cores
     .venv/bin/python -m bench.learning_curves --datasets mnist-5k  # one dataset
     .venv/bin/python -m bench.learning_curves --datasets rotten-tomatoes --batch-sizes 50  # one batch size
+    .venv/bin/python -m bench.learning_curves --datasets rotten-tomatoes --add  # what its saved run lacks
 """
 
 import argparse
@@ -68,6 +71,7 @@ class Setting:
     random_budget: int  # random goes on to here, so its labels-to-99% is a measurement, not a bound
     features: str  # what the classifier sees, for the table
     light_budget: int | None = None  # where every curve of a --light run stops, when that is sooner
+    small_batch_budgets: tuple[int, int] | None = None  # (budget, random_budget) at batch sizes below 50
 
 
 SETTINGS = {
@@ -75,9 +79,13 @@ SETTINGS = {
     "mnist-5k": Setting("mnist-5k", 1000, 3000, "efficientnet-lite0-112"),
     "mnist-5k-pixels": Setting("mnist-5k-pixels", 1000, 1000, "pixels 28x28"),
     # Sentiment from 384 numbers learns slowly: at 3,000 labels the best strategies are within
-    # 0.01 of 99% of the full pool (5 seeds, batch 50), random is not at 99% by 5,000. A light
-    # run stops at 1,000.
-    "rotten-tomatoes": Setting("rotten-tomatoes", 3000, 5000, "minilm-l6", light_budget=1000),
+    # 0.01 of 99% of the full pool (5 seeds, batch 50), random is not at 99% by 5,000. Batch 10
+    # stops at 1,500 (random at 2,500), past where the best reach 95% and random's labels to 95%
+    # are measured: going on would cost 5x the retrains of batch 50 for a curve batch 50 already
+    # draws. A light run stops at 1,000.
+    "rotten-tomatoes": Setting(
+        "rotten-tomatoes", 3000, 5000, "minilm-l6", light_budget=1000, small_batch_budgets=(1500, 2500)
+    ),
     # 20,000 items: the costliest pool to rank; a light run stops where the early-budget question
     # (does top-k uncertainty waste labels on copies?) is answered.
     "mnist-5k-duplicates": Setting("mnist-5k-duplicates", 1000, 1000, "efficientnet-lite0-112, 5 noisy copies",
@@ -196,7 +204,10 @@ def budget_of(dataset: str, strategy: str, start: str, batch_size: int, light: b
     if light and setting.light_budget is not None:
         return setting.light_budget
     extend = (strategy, start) == ("random", "random") and not (light and batch_size < 50)
-    return setting.random_budget if extend else setting.budget
+    budget, random_budget = setting.budget, setting.random_budget
+    if batch_size < 50 and setting.small_batch_budgets is not None:
+        budget, random_budget = setting.small_batch_budgets
+    return random_budget if extend else budget
 
 
 def run_one(run: Run, typical: IntArray | None) -> tuple[Curve, float]:
@@ -380,7 +391,7 @@ def main() -> None:
     parser.add_argument("--report-only", action="store_true", help="redraw tables and plots from the curves JSON")
     parser.add_argument("--overview-only", action="store_true", help="rewrite learning-curves.md from saved curves")
     parser.add_argument("--add", action="store_true",
-                        help="run the variants missing from the saved curves (with their seeds and batch sizes) "
+                        help="run the variants and batch sizes missing from the saved curves (with their seeds) "
                              "and merge them in: the rest of the registry after a --light run")  # fmt: skip
     args = parser.parse_args()
     if args.overview_only:
@@ -388,7 +399,6 @@ def main() -> None:
         return
     seeds = args.seeds or (3 if args.light else 5)
     wanted = set(args.strategies or {v[0] for v in VARIANTS})
-    variants = [v for v in (LIGHT_VARIANTS if args.light else VARIANTS) if v[0] in wanted]
     suffix = "-light" if args.light else ""
     for name in args.datasets:
         started = time.perf_counter()
@@ -400,14 +410,10 @@ def main() -> None:
             curves = _curves(saved)
         else:
             before = json.loads(curves_path.read_text()) if args.add else None
+            plan = _plan(name, args.light, wanted, args.batch_sizes, before)
             if before is not None:
-                done = {(c["strategy"], c["start"], c["diverse"]) for c in before["curves"]}
-                variants = [v for v in VARIANTS if v not in done and v[0] in wanted]
                 seeds = len({c["seed"] for c in before["curves"]})
-                args.batch_sizes = sorted({c["batch_size"] for c in before["curves"]})
-            full, curves, cpu_seconds = simulate_dataset(
-                name, variants, seeds, args.batch_sizes, args.workers, args.light
-            )
+            full, curves, cpu_seconds = simulate_dataset(name, plan, seeds, args.workers, args.light)
             minutes, cpu_minutes = round((time.perf_counter() - started) / 60, 1), round(cpu_seconds / 60, 1)
             RESULTS.mkdir(exist_ok=True)
             ran = command()
@@ -422,16 +428,27 @@ def main() -> None:
     print(overview())
 
 
-def simulate_dataset(name: str, variants: list[tuple[str, str, bool]], seeds: int, batch_sizes: list[int],
-                     workers: int, light: bool) -> tuple[float, list[Curve], float]:  # fmt: skip
-    """Every (variant, batch size, seed) curve of one dataset, across `workers` processes."""
+def _plan(name: str, light: bool, wanted: set[str], batch_sizes: list[int],
+          before: dict[str, Any] | None) -> list[tuple[tuple[str, str, bool], int]]:  # fmt: skip
+    """(variant, batch size) pairs to run: the run's variants of the wanted strategies at every
+    batch size, less those the saved curves `before` already have (--add)."""
+    variants = [*(LIGHT_VARIANTS if light and before is None else VARIANTS)]
+    if light and name == "mnist-5k-duplicates" and before is None:
+        variants.append(DUPLICATES_VARIANT)
+    done = set() if before is None else {
+        ((c["strategy"], c["start"], c["diverse"]), c["batch_size"]) for c in before["curves"]
+    }  # fmt: skip
+    return [(v, b) for b in batch_sizes for v in variants if v[0] in wanted and (v, b) not in done]
+
+
+def simulate_dataset(name: str, plan: list[tuple[tuple[str, str, bool], int]], seeds: int, workers: int,
+                     light: bool) -> tuple[float, list[Curve], float]:  # fmt: skip
+    """Every seed's curve of each (variant, batch size) of `plan` on one dataset, across `workers` processes."""
     X_pool, _, X_test, _ = dataset_arrays(name)  # embed once, here, before the workers read the cache
     full = dataset_full_pool_accuracy(name, seeds)
     print(f"{name}: pool {len(X_pool)}, test {len(X_test)}, dim {X_pool.shape[1]}, full pool {full:.3f}", flush=True)
-    if light and name == "mnist-5k-duplicates":
-        variants = [*variants, DUPLICATES_VARIANT]
     runs = [Run(name, strategy, start, diverse, batch, seed, budget_of(name, strategy, start, batch, light))
-            for batch in batch_sizes for strategy, start, diverse in variants for seed in range(seeds)]  # fmt: skip
+            for (strategy, start, diverse), batch in plan for seed in range(seeds)]  # fmt: skip
     runs.sort(key=lambda r: -r.budget / r.batch_size * (3 if r.strategy in COMMITTEE else 1))  # longest first
     started, curves, cpu_seconds = time.perf_counter(), [], 0.0
     with ProcessPoolExecutor(max_workers=workers) as pool:
