@@ -260,10 +260,15 @@ def common_budget(summaries: list[CurveSummary]) -> int:
     return min(s.labels[-1] for s in summaries)
 
 
+def _by_batch(summaries: list[CurveSummary]) -> dict[int, list[CurveSummary]]:
+    return {b: [s for s in summaries if s.batch_size == b] for b in sorted({s.batch_size for s in summaries})}
+
+
 def table_rows(name: str, summaries: list[CurveSummary], full: float) -> list[dict[str, Any]]:
     rows = []
-    budget = common_budget(summaries)
+    budgets = {batch: common_budget(group) for batch, group in _by_batch(summaries).items()}
     for s in sorted(summaries, key=lambda s: (s.batch_size, s.name != "random", s.name)):
+        budget = budgets[s.batch_size]  # where every curve at this batch size stops (random may go on)
         at_budget = max(i for i, count in enumerate(s.labels) if count <= budget)
         base = next((b for b in summaries if b.name == "random" and b.batch_size == s.batch_size), None)
         worse = s.worse_than_random_at
@@ -274,7 +279,7 @@ def table_rows(name: str, summaries: list[CurveSummary], full: float) -> list[di
             "ratio to random 95%": _bound(s.labels_95, s.ratio_95, base),
             "ratio to random 99%": _bound(s.labels_99, s.ratio_99, base),
             "AULC": f"{s.aulc_mean:.3f} ± {s.aulc_std:.3f}",
-            f"accuracy at {budget}": f"{s.mean[at_budget]:.3f} ± {s.std[at_budget]:.3f}",
+            "accuracy at the budget": f"{s.mean[at_budget]:.3f} ± {s.std[at_budget]:.3f} ({s.labels[at_budget]})",
             "worse than random (labels)": _ranges(worse, s.batch_size) if worse else "",
         })  # fmt: skip
     return rows
@@ -489,7 +494,8 @@ def report(
         plots.append(path.name)
     summary = {
         "full-pool accuracy": round(full, 4), "99% of it": round(0.99 * full, 4), "features": setting.features,
-        "budget": f"{common_budget(summaries)} labels (random: {max(s.labels[-1] for s in summaries)})",
+        "budget": "; ".join(f"batch {b}: {common_budget(group)} labels (random: {max(s.labels[-1] for s in group)})"
+                            for b, group in _by_batch(summaries).items()),
         "seeds": len({c.seed for c in curves}), "wall minutes": minutes, "worker processes": workers,
         "CPU minutes, all runs (one thread each)": cpu_minutes if cpu_minutes is not None else "not recorded",
         "plots": ", ".join(plots),
