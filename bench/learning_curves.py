@@ -82,11 +82,11 @@ SETTINGS = {
     "mnist-5k-pixels": Setting("mnist-5k-pixels", 1000, 3000, "pixels 28x28", light_budget=1000),
     # Sentiment from 384 numbers learns slowly: at 3,000 labels the best strategies are within
     # 0.01 of 99% of the full pool (5 seeds, batch 50), random is not at 99% by 5,000. Batch 10
-    # stops at 1,500 (random at 2,500), past where the best reach 95% and random's labels to 95%
-    # are measured: going on would cost 5x the retrains of batch 50 for a curve batch 50 already
-    # draws. A light run stops at 1,000.
+    # stops at 1,000 (random at 2,000), where the best reach 95% at batch 50 and past random's 95%:
+    # going on would cost 5x the retrains of batch 50 for a curve batch 50 already draws. A light
+    # run stops at 1,000.
     "rotten-tomatoes": Setting(
-        "rotten-tomatoes", 3000, 5000, "minilm-l6", light_budget=1000, small_batch_budgets=(1500, 2500)
+        "rotten-tomatoes", 3000, 5000, "minilm-l6", light_budget=1000, small_batch_budgets=(1000, 2000)
     ),
     # 20,000 items: the costliest pool to rank; a light run stops where the early-budget question
     # (does top-k uncertainty waste labels on copies?) is answered.
