@@ -283,7 +283,7 @@ def table_rows(name: str, summaries: list[CurveSummary], full: float) -> list[di
             "ratio to random 99%": _bound(s.labels_99, s.ratio_99, base),
             "AULC": f"{s.aulc_mean:.3f} ± {s.aulc_std:.3f}",
             "accuracy at the budget": f"{s.mean[at_budget]:.3f} ± {s.std[at_budget]:.3f} ({s.labels[at_budget]})",
-            "worse than random (labels)": _ranges(worse, s.batch_size) if worse else "",
+            "worse than random (labels)": _behind(s, base) if worse and base else "",
         })  # fmt: skip
     return rows
 
@@ -331,7 +331,7 @@ def overview() -> Path:
         base = next(s for s in group if s.name == "random")
         best = min((s for s in group if s.name != "random"),
                    key=lambda s: (s.labels_99 or 1 << 62, s.labels_95 or 1 << 62, -s.aulc_mean))  # fmt: skip
-        behind = [f"{s.name} ({_ranges(s.worse_than_random_at, batch)})" for s in group if s.worse_than_random_at]
+        behind = [f"{s.name} ({_behind(s, base)})" for s in group if s.worse_than_random_at]
         if (name, batch) in WHY_BEHIND_IN_GROUP and behind:
             notes[f"why strategies fall behind on {name} at batch {batch}"] = WHY_BEHIND_IN_GROUP[(name, batch)]
         else:
@@ -373,6 +373,15 @@ def _latest_groups() -> Iterator[tuple[str, int, list[CurveSummary], float, bool
 
 def _curves(saved: dict[str, Any]) -> list[Curve]:
     return [Curve(**{**c, "labels": tuple(c["labels"]), "accuracy": tuple(c["accuracy"])}) for c in saved["curves"]]
+
+
+def _behind(s: CurveSummary, base: CurveSummary) -> str:
+    """Where s trails random by more than its seed spread, and by how much at most:
+    '30-90, 140; by up to 0.068'."""
+    random_at = dict(zip(base.labels, base.mean, strict=True))
+    behind = set(s.worse_than_random_at)
+    worst = max(random_at[count] - mean for count, mean in zip(s.labels, s.mean, strict=True) if count in behind)
+    return f"{_ranges(s.worse_than_random_at, s.batch_size)}; by up to {worst:.3f}"
 
 
 def _ranges(points: tuple[int, ...], step: int) -> str:
