@@ -425,8 +425,8 @@ def main() -> None:
                         help="run the variants and batch sizes missing from the saved curves (with their seeds) "
                              "and merge them in: the rest of the registry after a --light run")  # fmt: skip
     parser.add_argument("--rerun", action="store_true",
-                        help="with --add: drop the saved curves of --strategies and run them again (after a budget "
-                             "change)")  # fmt: skip
+                        help="with --add: drop the saved curves of --strategies at --batch-sizes and run them "
+                             "again (after a budget change)")  # fmt: skip
     args = parser.parse_args()
     if args.rerun and not (args.add and args.strategies):
         parser.error("--rerun goes with --add and --strategies: it says which saved curves to run again")
@@ -447,7 +447,8 @@ def main() -> None:
         else:
             before = json.loads(curves_path.read_text()) if args.add else None
             if before is not None and args.rerun:
-                before["curves"] = [c for c in before["curves"] if c["strategy"] not in wanted]
+                before["curves"] = [c for c in before["curves"]
+                                    if c["strategy"] not in wanted or c["batch_size"] not in args.batch_sizes]
             plan = _plan(name, args.light, wanted, args.batch_sizes, before)
             if before is not None:
                 seeds = len({c["seed"] for c in before["curves"]})
