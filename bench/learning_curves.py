@@ -474,7 +474,8 @@ def main() -> None:
             if before is not None:
                 curves = [*_curves(before), *curves]
                 ran = f"{before['command']}, then {ran}"
-                minutes, cpu_minutes = minutes + before["minutes"], round(cpu_minutes + before["cpu_minutes"], 1)
+                minutes = round(minutes + before["minutes"], 1)  # every step's time, dropped curves' too
+                cpu_minutes = round(cpu_minutes + before["cpu_minutes"], 1)
             saved = {"command": ran, "full_pool_accuracy": full, "minutes": minutes, "cpu_minutes": cpu_minutes,
                      "setting": asdict(SETTINGS[name]), "curves": [c.as_dict() for c in curves]}  # fmt: skip
             curves_path.write_text(json.dumps(saved) + "\n")
