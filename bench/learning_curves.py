@@ -15,8 +15,8 @@ Datasets (all offline, see shared/DATA.md):
 Every strategy of the registry, random (random start, the honest baseline), random after the
 product's typicality cold start, and entropy without batch diversity; batch sizes 10 and 50;
 5 seeds. Each curve ends at its dataset's budget; random runs on further, so that its labels to
-99% of full-pool accuracy is measured rather than bounded (Rotten Tomatoes at batch 10 stops
-sooner: see SETTINGS). Each seed's typicality start is computed once and shared by every
+99% of full-pool accuracy is measured rather than bounded (Rotten Tomatoes and the duplicates
+stop sooner at batch 10: see SETTINGS). Each seed's typicality start is computed once and shared by every
 strategy's curve. --light keeps random, margin, entropy,
 core-set and BADGE (and entropy without diversity on the duplicates) with 3 seeds, and stops
 Rotten Tomatoes at 1,000 labels and the duplicates at 600. Results per dataset:
@@ -507,14 +507,17 @@ def simulate_dataset(name: str, plan: list[tuple[tuple[str, str, bool], int]], s
     runs.sort(key=lambda r: -r.budget / r.batch_size * (3 if r.strategy in COMMITTEE else 1))  # longest first
     started, curves, cpu_seconds = time.perf_counter(), [], 0.0
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        starts = sorted({(r.batch_size, r.seed) for r in runs if r.start == "typicality"})
+        starts = {key: pool.submit(typical_one, name, *key)
+                  for key in sorted({(r.batch_size, r.seed) for r in runs if r.start == "typicality"})}  # fmt: skip
         typical = {}
-        for (batch, seed), (picks, seconds) in zip(starts, pool.map(typical_one, *_columns(name, starts)), strict=True):
-            typical[batch, seed] = picks
+        for key, job in starts.items():
+            typical[key], seconds = job.result()
             cpu_seconds += seconds
         print(f"{len(starts)} typical starts: {time.perf_counter() - started:.0f}s", flush=True)
-        futures = {pool.submit(run_one, run, typical.get((run.batch_size, run.seed)) if run.start == "typicality"
-                               else None): run for run in runs}  # fmt: skip
+        futures = {}
+        for run in runs:
+            first = typical[run.batch_size, run.seed] if run.start == "typicality" else None
+            futures[pool.submit(run_one, run, first)] = run
         for done, future in enumerate(as_completed(futures), 1):
             curve, seconds = future.result()
             curves.append(curve)
@@ -522,11 +525,6 @@ def simulate_dataset(name: str, plan: list[tuple[tuple[str, str, bool], int]], s
             print(f"[{done}/{len(runs)} {time.perf_counter() - started:.0f}s, {seconds:.0f} cpu s] {futures[future]}",
                   flush=True)  # fmt: skip
     return full, curves, cpu_seconds
-
-
-def _columns(name: str, starts: list[tuple[int, int]]) -> tuple[list[str], list[int], list[int]]:
-    """typical_one's arguments for pool.map: (datasets, batch sizes, seeds)."""
-    return [name] * len(starts), [batch for batch, _ in starts], [seed for _, seed in starts]
 
 
 def report(
