@@ -197,6 +197,8 @@ RETRAIN_HEARTBEAT_SECONDS = 10  # a running retrain stamps its row this often
 RETRAIN_STALE_AFTER_SECONDS = 120  # no sign of life for this long: the worker is gone, redo the run
 RETRAIN_MAX_ATTEMPTS = 3  # give up (failed) on a run that lost its worker this many times
 RANKING_QUEUE_HEAD = 5000  # ranks of the newest ranking kept as rows for the annotator queue
+# How long an annotator holds an item they were given; the annotator's page renews its leases as it works.
+ANNOTATION_LEASE_SECONDS = int(os.environ.get("TWEEZER_LEASE_SECONDS", "600"))
 
 # --- Learner --------------------------------------------------------------------------------
 LEARNER_DEVICE = os.environ.get("TWEEZER_DEVICE", "auto")

@@ -3,15 +3,18 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from labeling.exceptions import ApplicationError, ProjectNotFoundError
+from labeling.api.annotation import queue_data
+from labeling.exceptions import ApplicationError, InvalidProjectError, ProjectNotFoundError
+from labeling.guidelines import render_markdown
+from labeling.keys import ACTIONS, class_keys
 from labeling.models import Project
 from labeling.selectors.projects import project_get_for_user, project_list_for_user, project_progress
 from labeling.selectors.replays import replay_list
 from labeling.selectors.training import model_version_list
-from labeling.services.assignments import assignment_next
-from labeling.services.labels import label_submit
+from labeling.services.guidelines import ClassGuide, guidelines_update
 from labeling.services.replays import replay_request
 from labeling.services.training import model_version_request
 
@@ -23,16 +26,6 @@ def _project_or_404(request: HttpRequest, project_id: int) -> Project:
         raise Http404(exc.message) from exc
 
 
-def _item_panel_context(request: HttpRequest, project: Project, error: str = "") -> dict[str, object]:
-    return {
-        "project": project,
-        "classes": list(project.label_classes.all()),
-        "assignment": assignment_next(project=project, annotator=request.user),
-        "progress": project_progress(project=project),
-        "error": error,
-    }
-
-
 @login_required
 def project_list(request: HttpRequest) -> HttpResponse:
     projects = project_list_for_user(user=request.user)
@@ -42,31 +35,83 @@ def project_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def annotate(request: HttpRequest, project_id: int) -> HttpResponse:
+    """The annotator's page: a shell with the classes, keys and guidelines; the first items and the
+    status come inline, so the first item shows without another round trip (annotate.js)."""
     project = _project_or_404(request, project_id)
-    return render(request, "frontend/annotate.html", _item_panel_context(request, project))
+    classes = list(project.label_classes.prefetch_related("examples"))
+    keyed = class_keys([c.name for c in classes], [c.key for c in classes])
+    rows = [
+        {
+            "name": c.name, "key": k.key, "description_html": render_markdown(c.description),
+            "description_text": c.description[:300], "examples": list(c.examples.all()[:6]),
+        }
+        for c, k in zip(classes, keyed, strict=True)
+    ]  # fmt: skip
+    page = {
+        "project": project.pk,
+        "classes": [{"name": row["name"], "key": row["key"]} for row in rows],
+        "actions": {name: list(action.keys) for name, action in ACTIONS.items()},
+        "min_visible_ms": project.min_visible_ms,
+        "queue": queue_data(project, request.user),
+        "open_item": _int_or_none(request.GET.get("item")),
+        "urls": {
+            "queue": reverse("labeling:queue", args=[project.pk]),
+            "label": reverse("labeling:label-create", args=[project.pk]),
+            "skip": reverse("labeling:skip-create", args=[project.pk]),
+            "undo": reverse("labeling:undo", args=[project.pk]),
+            "history": reverse("labeling:history", args=[project.pk]),
+            "login": reverse("frontend:login"),
+        },
+    }
+    actions = [
+        {"label": action.label, "keys": [f"Shift+{k}" if k.isalpha() and k.isupper() else k for k in action.keys]}
+        for action in ACTIONS.values()
+    ]
+    context = {
+        "project": project, "classes": rows, "actions": actions, "page": page,
+        "instructions_html": render_markdown(project.instructions),
+    }  # fmt: skip
+    return render(request, "frontend/annotate.html", context)
 
 
-@login_required
-@require_POST
-def label(request: HttpRequest, project_id: int, item_id: int) -> HttpResponse:
-    """Save the label and answer with the next item's panel (an htmx partial swap)."""
+def _int_or_none(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+@staff_member_required
+def guidelines(request: HttpRequest, project_id: int) -> HttpResponse:
+    """Admins write the instructions and, per class, a description, example item ids and a key."""
     project = _project_or_404(request, project_id)
-    error, status = "", 200
-    try:
-        duration_ms = max(0, min(int(request.POST.get("duration_ms") or 0), 86_400_000))
-        label_submit(
-            project=project,
-            item_id=item_id,
-            annotator=request.user,
-            class_name=request.POST.get("label", ""),
-            duration_ms=duration_ms,
-        )
-    except ValueError:
-        error, status = "duration_ms must be a whole number of milliseconds.", 400
-    except ApplicationError as exc:
-        error, status = exc.message, 400
-    context = _item_panel_context(request, project, error)
-    return render(request, "frontend/annotate.html#item-panel", context, status=status)
+    classes = list(project.label_classes.prefetch_related("examples"))
+    error = ""
+    if request.method == "POST":
+        try:
+            guides = [
+                ClassGuide(
+                    name=c.name,
+                    description=request.POST.get(f"description-{c.pk}", ""),
+                    key=request.POST.get(f"key-{c.pk}", ""),
+                    example_ids=_ids(request.POST.get(f"examples-{c.pk}", "")),
+                )
+                for c in classes
+            ]
+            guidelines_update(project=project, instructions=request.POST.get("instructions", ""), classes=guides)
+        except ApplicationError as exc:
+            error = exc.message
+        else:
+            messages.success(request, "Guidelines saved.")
+            return redirect("frontend:guidelines", project_id=project.pk)
+    rows = [(c, ", ".join(str(e.pk) for e in c.examples.all())) for c in classes]
+    context = {"project": project, "rows": rows, "error": error}
+    return render(request, "frontend/guidelines.html", context, status=400 if error else 200)
+
+
+def _ids(text: str) -> list[int]:
+    parts = [part.strip() for part in text.replace(",", " ").split()]
+    bad = [part for part in parts if not part.isdigit()]
+    if bad:
+        raise InvalidProjectError(f"Example items are item ids (whole numbers); {bad} are not.", {"ids": bad})
+    return [int(part) for part in parts]
 
 
 @staff_member_required

@@ -59,3 +59,20 @@ class ReplayAlreadyActiveError(ApplicationError):
     """At most one strategy replay per project is queued or running."""
 
     status_code = 409
+
+
+class ItemNotHeldError(ApplicationError):
+    """A label for an item this annotator no longer holds (another tab answered it, or another
+    annotator has it now): refused, never saved over anyone's answer."""
+
+    status_code = 409
+
+
+class BudgetReachedError(ApplicationError):
+    """The project has spent its label budget; an admin raises it to go on."""
+
+    status_code = 409
+
+
+class InvalidSkipError(ApplicationError):
+    pass

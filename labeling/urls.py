@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.authtoken.views import obtain_auth_token
 
-from labeling.api.annotation import LabelCreateApi, NextItemApi
+from labeling.api.annotation import HistoryApi, LabelCreateApi, NextItemApi, QueueApi, SkipCreateApi, UndoApi
 from labeling.api.projects import (
     ExportApi,
     ItemImageApi,
@@ -18,7 +18,11 @@ urlpatterns = [
     path("projects/", ProjectListApi.as_view(), name="project-list"),
     path("projects/<int:project_id>/", ProjectDetailApi.as_view(), name="project-detail"),
     path("projects/<int:project_id>/next-item/", NextItemApi.as_view(), name="next-item"),
+    path("projects/<int:project_id>/queue/", QueueApi.as_view(), name="queue"),
     path("projects/<int:project_id>/labels/", LabelCreateApi.as_view(), name="label-create"),
+    path("projects/<int:project_id>/skips/", SkipCreateApi.as_view(), name="skip-create"),
+    path("projects/<int:project_id>/undo/", UndoApi.as_view(), name="undo"),
+    path("projects/<int:project_id>/history/", HistoryApi.as_view(), name="history"),
     path("projects/<int:project_id>/model-versions/", ModelVersionListApi.as_view(), name="model-versions"),
     path("projects/<int:project_id>/export/", ExportApi.as_view(), name="export"),
     path("projects/<int:project_id>/replays/", ReplayListApi.as_view(), name="replays"),

@@ -43,15 +43,15 @@ def test_n_labels_retrain_on_the_worker_and_the_top_item_comes_next(celery_worke
 
 
 def test_a_task_delivered_twice_still_makes_one_version(celery_worker, make_digits_project, annotator):
-    from labeling.services.labels import label_submit
     from labeling.services.training import model_version_request
     from labeling.tasks import model_version_train
+    from tests.labeling.helpers import label_item
 
     project = make_digits_project(per_class=10, retrain_every=1000, name="twice")
     for item in (
         Item.objects.filter(project=project, split="pool").select_related("gold_class").order_by("cold_rank")[:12]
     ):
-        label_submit(project=project, item_id=item.pk, annotator=annotator, class_name=item.gold_class.name)
+        label_item(project=project, item_id=item.pk, annotator=annotator, class_name=item.gold_class.name)
     version = model_version_request(project=project, force=True)  # sends the task on commit
     model_version_train.delay(version.pk)  # and a duplicate delivery
 

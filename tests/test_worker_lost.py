@@ -13,9 +13,9 @@ from datetime import timedelta
 import pytest
 
 from labeling.models import Item, ItemScore, ModelVersion
-from labeling.services.labels import label_submit
 from labeling.services.training import model_version_sweep
 from labeling.tasks import model_version_train
+from tests.labeling.helpers import label_item
 from tests.worker import purge_queues, start_worker, stop_worker
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -39,7 +39,7 @@ def test_a_worker_killed_mid_train_has_its_run_redone_once(
     project = make_digits_project(per_class=60, retrain_every=1000, name="killed", strategy="coreset")
     pool = Item.objects.filter(project=project, split="pool").select_related("gold_class").order_by("cold_rank")
     for item in pool[:30]:
-        label_submit(project=project, item_id=item.pk, annotator=annotator, class_name=item.gold_class.name)
+        label_item(project=project, item_id=item.pk, annotator=annotator, class_name=item.gold_class.name)
     version = ModelVersion.objects.create(project=project, number=1, strategy="coreset", labels_used=30)
     purge_queues((DOOMED_QUEUE,))
     doomed = start_worker(_isolated_files / "doomed-worker.log", queues=(DOOMED_QUEUE,), name="doomed")

@@ -1,28 +1,111 @@
+"""The annotator's endpoints: the held queue, answers (label, skip, undo) and the recent history.
+
+The annotator's page uses exactly these: it shows the first held item, preloads the rest, and
+posts each answer in the background with an idempotency key. Every answer's response carries
+the refreshed queue and status, so the page needs no second round trip.
+"""
+
+from dataclasses import asdict
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
 from django.urls import reverse
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from labeling.models import Item, Label
+from labeling.exceptions import BudgetReachedError
+from labeling.models import Assignment, Item, Project, Skip
+from labeling.selectors.annotation import AnnotationStatus, annotation_status, model_views
+from labeling.selectors.answers import Answer, answer_history
 from labeling.selectors.projects import project_get_for_user
-from labeling.services.assignments import assignment_next
-from labeling.services.labels import label_submit
+from labeling.services.assignments import assignment_next, assignment_queue
+from labeling.services.labels import answer_undo, item_skip, label_submit
 
 
-class ItemOutput(serializers.ModelSerializer[Item]):
-    image_url = serializers.SerializerMethodField()
+def item_data(item: Item) -> dict[str, Any]:
+    return {
+        "id": item.pk,
+        "source_name": item.source_name,
+        "text": item.text,
+        "image_url": reverse("labeling:item-image", args=[item.pk]) if item.image else "",
+    }
 
-    class Meta:
-        model = Item
-        fields = ["id", "source_name", "text", "image_url"]
 
-    def get_image_url(self, item: Item) -> str:
-        return reverse("labeling:item-image", args=[item.pk]) if item.image else ""
+def status_data(state: AnnotationStatus) -> dict[str, Any]:
+    retrain, serving = state.retrain, state.serving
+    return {
+        "labels_spent": state.labels_spent,
+        "label_budget": state.label_budget,
+        "budget_reached": state.budget_reached,
+        "mine_today": state.mine_today,
+        "mine_total": state.mine_total,
+        "skips": state.skips,
+        "retrain": {"version": retrain.number, "state": retrain.status} if retrain else None,
+        "serving": {
+            "version": serving.number,
+            "strategy": serving.strategy,
+            "accuracy": serving.metrics.get("eval_accuracy"),
+            "n_eval": serving.metrics.get("n_eval"),
+        }
+        if serving
+        else None,
+    }
+
+
+def queue_data(project: Project, annotator: AbstractBaseUser) -> dict[str, Any]:
+    """The held items with the model's view of each, and the status line; no items at the budget."""
+    try:
+        queue = assignment_queue(project=project, annotator=annotator)
+        message = ""
+    except BudgetReachedError as exc:
+        queue, message = [], exc.message
+    return {
+        "items": _with_model_views(project, queue),
+        "status": status_data(annotation_status(project=project, annotator=annotator)),
+        "message": message,
+    }
+
+
+def _with_model_views(project: Project, assignments: list[Assignment]) -> list[dict[str, Any]]:
+    views = model_views(project=project, assignments=assignments)
+    return [
+        {**item_data(a.item), "model": asdict(views[a.item_id]), "expires_at": a.expires_at} for a in assignments
+    ]
+
+
+def answer_data(answer: Answer) -> dict[str, Any]:
+    return {"item": item_data(answer.item), "answer": answer.as_dict(), "at": answer.at}
+
+
+class AnswerInput(serializers.Serializer[None]):
+    item = serializers.IntegerField()
+    previous = serializers.JSONField(
+        required=False, allow_null=True, help_text="The answer the page showed when changing one: {kind, label|reason}."
+    )
+    idempotency_key = serializers.UUIDField(required=False, allow_null=True)
+
+    def validate_previous(self, value: Any) -> Any:
+        if value is not None and not (isinstance(value, dict) and value.get("kind") in ("label", "skip")):
+            raise serializers.ValidationError('Give the answer you saw as {"kind": "label", "label": name} or '
+                                              '{"kind": "skip", "reason": reason}, or null.')  # fmt: skip
+        return value
+
+
+class QueueApi(APIView):
+    """The items the caller holds (the first is shown, the rest preloaded), leases renewed."""
+
+    def get(self, request: Request, project_id: int) -> Response:
+        project = project_get_for_user(user=request.user, project_id=project_id)
+        data = queue_data(project, request.user)
+        if data["message"]:  # the budget is spent: the same error shape as every 4xx, with the status line
+            return Response({"message": data["message"], "extra": {"status": data["status"]}}, status.HTTP_409_CONFLICT)
+        return Response(data)
 
 
 class NextItemApi(APIView):
-    """The item the caller should label now; the same one until they label it."""
+    """The item the caller should label now; the same one until they answer it."""
 
     def get(self, request: Request, project_id: int) -> Response:
         project = project_get_for_user(user=request.user, project_id=project_id)
@@ -30,34 +113,70 @@ class NextItemApi(APIView):
         if assignment is None:
             return Response({"item": None, "model_version": None})
         version = assignment.model_version
-        return Response(
-            {"item": ItemOutput(assignment.item).data, "model_version": version.number if version else None}
-        )
+        return Response({"item": item_data(assignment.item), "model_version": version.number if version else None})
 
 
 class LabelCreateApi(APIView):
-    class Input(serializers.Serializer[None]):
-        item = serializers.IntegerField()
+    class Input(AnswerInput):
         label = serializers.CharField(max_length=100)
         duration_ms = serializers.IntegerField(min_value=0, max_value=86_400_000, default=0)
-
-    class Output(serializers.ModelSerializer[Label]):
-        label = serializers.CharField(source="label_class.name")
-        annotator = serializers.CharField(source="annotator.username")
-
-        class Meta:
-            model = Label
-            fields = ["id", "item", "label", "annotator", "duration_ms", "created_at"]
 
     def post(self, request: Request, project_id: int) -> Response:
         project = project_get_for_user(user=request.user, project_id=project_id)
         data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
-        label = label_submit(
+        saved = label_submit(
             project=project,
             item_id=data.validated_data["item"],
             annotator=request.user,
             class_name=data.validated_data["label"],
             duration_ms=data.validated_data["duration_ms"],
+            previous=data.validated_data.get("previous"),
+            idempotency_key=data.validated_data.get("idempotency_key"),
         )
-        return Response(self.Output(label).data, status=status.HTTP_201_CREATED)
+        body = {**answer_data(saved.answer), "queue": queue_data(project, request.user)}
+        return Response(body, status=status.HTTP_201_CREATED if saved.created else status.HTTP_200_OK)
+
+
+class SkipCreateApi(APIView):
+    class Input(AnswerInput):
+        reason = serializers.ChoiceField(choices=Skip.Reason.choices)
+        note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+    def post(self, request: Request, project_id: int) -> Response:
+        project = project_get_for_user(user=request.user, project_id=project_id)
+        data = self.Input(data=request.data)
+        data.is_valid(raise_exception=True)
+        saved = item_skip(
+            project=project,
+            item_id=data.validated_data["item"],
+            annotator=request.user,
+            reason=data.validated_data["reason"],
+            note=data.validated_data["note"],
+            previous=data.validated_data.get("previous"),
+            idempotency_key=data.validated_data.get("idempotency_key"),
+        )
+        body = {**answer_data(saved.answer), "queue": queue_data(project, request.user)}
+        return Response(body, status=status.HTTP_201_CREATED if saved.created else status.HTTP_200_OK)
+
+
+class UndoApi(APIView):
+    """Withdraw the caller's answer for an item; the item is theirs to answer again."""
+
+    class Input(serializers.Serializer[None]):
+        item = serializers.IntegerField()
+
+    def post(self, request: Request, project_id: int) -> Response:
+        project = project_get_for_user(user=request.user, project_id=project_id)
+        data = self.Input(data=request.data)
+        data.is_valid(raise_exception=True)
+        held = answer_undo(project=project, item_id=data.validated_data["item"], annotator=request.user)
+        return Response({"item": _with_model_views(project, [held])[0], "queue": queue_data(project, request.user)})
+
+
+class HistoryApi(APIView):
+    """The caller's ten most recent answers in the project, newest first."""
+
+    def get(self, request: Request, project_id: int) -> Response:
+        project = project_get_for_user(user=request.user, project_id=project_id)
+        return Response({"answers": [answer_data(a) for a in answer_history(project=project, annotator=request.user)]})

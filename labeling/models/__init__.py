@@ -2,7 +2,7 @@
 
 from labeling.models.embeddings import EmbeddingSet
 from labeling.models.items import Item
-from labeling.models.labels import Assignment, Label
+from labeling.models.labels import Assignment, Label, LabelChange, Skip
 from labeling.models.projects import LabelClass, Project
 from labeling.models.replays import StrategyReplay
 from labeling.models.training import ItemScore, ModelVersion
@@ -13,8 +13,10 @@ __all__ = [
     "Item",
     "ItemScore",
     "Label",
+    "LabelChange",
     "LabelClass",
     "ModelVersion",
     "Project",
+    "Skip",
     "StrategyReplay",
 ]

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from labeling.keys import CLASS_KEYS
 from learner.encoders import ENCODERS
 from learner.finetune import FINETUNABLE_ENCODERS
 from learner.ranking import STRATEGY_NAMES
@@ -12,6 +13,11 @@ def validate_encoder(name: str) -> None:
     if name and name not in ENCODERS:
         known = ", ".join(sorted(ENCODERS))
         raise ValidationError(f"Unknown encoder {name!r}; known: {known}, or blank for built-in features.")
+
+
+def validate_class_key(key: str) -> None:
+    if key and key not in CLASS_KEYS:
+        raise ValidationError(f"Key {key!r} cannot pick a class: use a digit or a lower-case letter a-z.")
 
 
 def validate_strategy(name: str) -> None:
@@ -70,6 +76,17 @@ class Project(models.Model):
         "best on a GPU). Committee strategies keep the frozen embeddings.",
     )
     seed = models.IntegerField(default=0, help_text="Fixes the cold-start order and training.")
+    min_visible_ms = models.PositiveIntegerField(
+        default=150,
+        validators=[MaxValueValidator(10_000)],
+        help_text="A key pressed before the item was on screen this long is ignored (no blind labels).",
+    )
+    prefetch = models.PositiveSmallIntegerField(
+        default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text="Items an annotator holds at once: the one on screen and the ones preloaded behind it.",
+    )
+    instructions = models.TextField(blank=True, help_text="Guidelines for annotators, in Markdown.")
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="projects", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -94,23 +111,34 @@ class Project(models.Model):
 
 
 class LabelClass(models.Model):
-    """One class of a project; `position` orders the buttons and gives the number key."""
+    """One class of a project; `position` orders the buttons.
+
+    Its keyboard key is `key` when an admin set one, else chosen by labeling.keys.class_keys.
+    """
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="label_classes")
     name = models.CharField(max_length=100)
     position = models.PositiveSmallIntegerField()
+    key = models.CharField(
+        max_length=1,
+        blank=True,
+        validators=[validate_class_key],
+        help_text="Keyboard key that picks this class (a digit or a lower-case letter); blank: chosen for you.",
+    )
+    description = models.TextField(blank=True, help_text="What belongs in this class, in Markdown.")
+    examples = models.ManyToManyField(
+        "labeling.Item", blank=True, related_name="example_of", help_text="Items that show the class well."
+    )
 
     class Meta:
         ordering = ["project", "position"]
         constraints = [
             models.UniqueConstraint(fields=["project", "name"], name="label_class_unique_name"),
             models.UniqueConstraint(fields=["project", "position"], name="label_class_unique_position"),
+            models.UniqueConstraint(
+                fields=["project", "key"], condition=~models.Q(key=""), name="label_class_unique_key"
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def shortcut(self) -> str:
-        """Number key for the first ten classes: 1..9 then 0."""
-        return str((self.position + 1) % 10) if self.position < 10 else ""

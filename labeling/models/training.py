@@ -52,6 +52,9 @@ class ItemScore(models.Model):
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="scores")
     score = models.FloatField()
     rank = models.PositiveIntegerField()
+    top_classes = models.JSONField(
+        default=list, blank=True, help_text="The model's most probable classes: [[name, probability], ...], best first."
+    )
 
     class Meta:
         constraints = [

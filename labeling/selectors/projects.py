@@ -23,6 +23,11 @@ def project_get_for_user(*, user: AbstractBaseUser | AnonymousUser, project_id: 
     return project
 
 
+def labels_spent(*, project: Project) -> int:
+    """Answers given in the project: what the label budget counts (skips are not labels)."""
+    return Label.objects.filter(item__project=project).count()
+
+
 def labeled_item_count(*, project: Project) -> int:
     return Item.objects.filter(project=project, labels__isnull=False).distinct().count()
 
@@ -50,7 +55,7 @@ def project_progress(*, project: Project) -> ProjectProgress:
     labeled = Item.objects.filter(project=project).filter(Exists(Label.objects.filter(item=OuterRef("pk")))).count()
     latest = ModelVersion.objects.filter(project=project, status=ModelVersion.Status.DONE).order_by("-number").first()
     return ProjectProgress(
-        labels_spent=Label.objects.filter(item__project=project).count(),
+        labels_spent=labels_spent(project=project),
         label_budget=project.label_budget,
         labeled_items=labeled,
         pool_items=splits.get(Item.Split.POOL, 0),

@@ -1,42 +1,98 @@
+"""Which items an annotator holds: leases on the next few items of the queue.
+
+The annotator's page shows one item and preloads the next few, so each annotator holds up to
+`project.prefetch` items at once, each leased until `expires_at`. Fetching the queue renews the
+leases; a lease that runs out sends its item back to the pool. Two annotators never hold the
+same item (a partial unique index), and one annotator's tabs share the same held items: topping
+up locks the annotator's row first, so two tabs never hold more than `prefetch` between them.
+"""
+
 from datetime import timedelta
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from labeling.exceptions import BudgetReachedError
 from labeling.models import Assignment, Project
 from labeling.selectors.items import next_item_candidate
+from labeling.selectors.projects import labels_spent
 
-# An item left open this long goes back to the pool (the annotator closed the tab).
-ASSIGNMENT_TTL = timedelta(minutes=30)
 _RACE_RETRIES = 5
 
 
-def assignment_next(*, project: Project, annotator: AbstractBaseUser) -> Assignment | None:
-    """The item this annotator should label now, or None when nothing is left.
+def lease_ttl() -> timedelta:
+    return timedelta(seconds=settings.ANNOTATION_LEASE_SECONDS)
 
-    An annotator keeps their open item until they label it (a reload shows the same item).
-    Otherwise they get the best available item; two annotators never hold the same item,
-    enforced by a partial unique index, so a lost race just moves to the next candidate.
-    """
-    current = (
-        Assignment.objects.filter(item__project=project, annotator=annotator, status=Assignment.Status.OPEN)
-        .select_related("item")
-        .first()
-    )
-    if current is not None:
-        return current
-    Assignment.objects.filter(
-        item__project=project, status=Assignment.Status.OPEN, created_at__lt=timezone.now() - ASSIGNMENT_TTL
+
+def assignments_expire(*, project: Project) -> int:
+    """Send items whose lease ran out back to the pool; how many."""
+    return Assignment.objects.filter(
+        item__project=project, status=Assignment.Status.OPEN, expires_at__lt=timezone.now()
     ).update(status=Assignment.Status.EXPIRED)
-    for _ in range(_RACE_RETRIES):
-        candidate = next_item_candidate(project=project)
+
+
+def budget_check(*, project: Project) -> None:
+    """BudgetReachedError once the project has spent its label budget."""
+    spent = labels_spent(project=project)
+    if spent >= project.label_budget:
+        raise BudgetReachedError(
+            f"The project has used its label budget ({spent} of {project.label_budget} labels). "
+            "An admin can raise the budget on the dashboard; until then no more items are served.",
+            {"labels_spent": spent, "label_budget": project.label_budget},
+        )
+
+
+@transaction.atomic
+def assignment_queue(*, project: Project, annotator: AbstractBaseUser) -> list[Assignment]:
+    """The items this annotator holds, oldest first, topped up to `project.prefetch`, leases renewed.
+
+    Raises BudgetReachedError at the budget: no more items are served until an admin raises it.
+    """
+    budget_check(project=project)
+    get_user_model().objects.select_for_update().filter(pk=annotator.pk).first()  # one top-up per annotator
+    assignments_expire(project=project)
+    expires = timezone.now() + lease_ttl()
+    held = Assignment.objects.filter(item__project=project, annotator=annotator, status=Assignment.Status.OPEN)
+    held.update(expires_at=expires)
+    queue = list(held.select_related("item", "model_version").order_by("created_at", "id"))
+    retries = _RACE_RETRIES
+    while len(queue) < project.prefetch and retries:
+        candidate = next_item_candidate(project=project, annotator=annotator)
         if candidate is None:
-            return None
+            break
         item, version = candidate
         try:
             with transaction.atomic():
-                return Assignment.objects.create(item=item, annotator=annotator, model_version=version)
+                queue.append(
+                    Assignment.objects.create(item=item, annotator=annotator, model_version=version, expires_at=expires)
+                )
         except IntegrityError:
-            continue
-    return None
+            retries -= 1  # another annotator took it at the same moment: try the next candidate
+    return queue
+
+
+def assignment_hold(*, project: Project, annotator: AbstractBaseUser, item_id: int) -> Assignment | None:
+    """This annotator's open lease on the item, taken again if it expired and nobody took the item
+    since; None if the item is someone else's now."""
+    lease = Assignment.objects.filter(
+        item_id=item_id, item__project=project, annotator=annotator, status=Assignment.Status.OPEN
+    ).first()
+    expires = timezone.now() + lease_ttl()
+    if lease is not None:
+        Assignment.objects.filter(pk=lease.pk).update(expires_at=expires)
+        return lease
+    assignments_expire(project=project)
+    try:
+        with transaction.atomic():
+            return Assignment.objects.create(item_id=item_id, annotator=annotator, expires_at=expires)
+    except IntegrityError:
+        return None  # someone else holds it
+
+
+def assignment_next(*, project: Project, annotator: AbstractBaseUser) -> Assignment | None:
+    """The item this annotator should label now (the oldest they hold), or None when nothing is left."""
+    queue = assignment_queue(project=project, annotator=annotator)
+    return queue[0] if queue else None

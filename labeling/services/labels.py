@@ -1,22 +1,43 @@
+"""Answers: label an item, skip it, change an answer, undo it. Nothing is ever lost.
+
+An annotator answers only items they hold (labeling.services.assignments), or changes an answer
+of their own, naming the answer they saw (`previous`): a second tab still showing an item that
+the first tab answered gets ItemNotHeldError (HTTP 409), never a silent overwrite. Every change of
+a label is written to LabelChange. A request carries the page's `idempotency_key`, so a retry
+after a lost connection is applied once.
+"""
+
+import uuid
+from dataclasses import dataclass
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils import timezone
 
-from labeling.exceptions import ItemNotInProjectError, UnknownLabelClassError
-from labeling.models import Assignment, Item, Label, LabelClass, Project
+from labeling.exceptions import InvalidSkipError, ItemNotHeldError, ItemNotInProjectError, UnknownLabelClassError
+from labeling.models import Assignment, Item, Label, LabelChange, LabelClass, Project, Skip
+from labeling.selectors.answers import Answer, answer_current
+from labeling.services.assignments import assignment_hold, budget_check
 from labeling.services.training import model_version_request
 
 
-@transaction.atomic
-def label_submit(
-    *, project: Project, item_id: int, annotator: AbstractBaseUser, class_name: str, duration_ms: int = 0
-) -> Label:
-    """Save (or change) an annotator's label, close their assignment, queue a retrain when due."""
+@dataclass(frozen=True)
+class Saved:
+    answer: Answer
+    created: bool  # False when an idempotency key was seen before: nothing new was written
+
+
+def _pool_item(project: Project, item_id: int) -> Item:
     item = Item.objects.filter(pk=item_id, project=project, split=Item.Split.POOL).first()
     if item is None:
         raise ItemNotInProjectError(
             f"Item {item_id} is not a labelable item of project {project.name!r}.",
             {"item": item_id, "project": project.pk},
         )
+    return item
+
+
+def _class(project: Project, class_name: str) -> LabelClass:
     label_class = LabelClass.objects.filter(project=project, name=class_name).first()
     if label_class is None:
         known = list(project.label_classes.values_list("name", flat=True))
@@ -24,9 +45,159 @@ def label_submit(
             f"Unknown class {class_name!r} for project {project.name!r}; classes are {known}.",
             {"label": class_name, "classes": known},
         )
-    label, _ = Label.objects.update_or_create(
-        item=item, annotator=annotator, defaults={"label_class": label_class, "duration_ms": duration_ms}
+    return label_class
+
+
+def _claim(project: Project, item: Item, annotator: AbstractBaseUser, previous: dict[str, str] | None) -> Answer | None:
+    """Check the annotator may answer `item` now; their current answer, which `previous` named.
+
+    Allowed: an item they hold, an answer of theirs that `previous` names as it is now, or an
+    item whose lease they lost while nobody else took it. Anything else is ItemNotHeldError.
+    """
+    current = answer_current(item_id=item.pk, annotator=annotator)
+    if current is not None:
+        if not current.matches(previous):
+            shown = f"labeled {current.label!r}" if current.kind == "label" else f"skipped ({current.reason})"
+            at = timezone.localtime(current.at)
+            raise ItemNotHeldError(
+                f"Item {item.pk} was already {shown} at {at:%H:%M:%S}, in another tab or window. "
+                "Nothing was changed: reopen it from your history to change the answer.",
+                {"item": item.pk, "current": current.as_dict()},
+            )
+        return current
+    was_given = Assignment.objects.filter(item=item, annotator=annotator).exists()
+    taken = Label.objects.filter(item=item).exclude(annotator=annotator).exists()
+    if not was_given or taken or assignment_hold(project=project, annotator=annotator, item_id=item.pk) is None:
+        reason = "it was not given to you" if not was_given else "your hold on it ran out and it went to someone else"
+        raise ItemNotHeldError(
+            f"Item {item.pk} is not yours to label: {reason}. Nothing was saved.", {"item": item.pk}
+        )
+    return None
+
+
+def _replayed(key: uuid.UUID | None, item: Item, annotator: AbstractBaseUser) -> Saved | None:
+    """The answer already saved for this idempotency key, if this request is a retry."""
+    if key is None:
+        return None
+    seen = (
+        LabelChange.objects.filter(idempotency_key=key).exists() or Skip.objects.filter(idempotency_key=key).exists()
     )
-    Assignment.objects.filter(item=item, status=Assignment.Status.OPEN).update(status=Assignment.Status.DONE)
-    model_version_request(project=project)
-    return label
+    current = answer_current(item_id=item.pk, annotator=annotator) if seen else None
+    return Saved(current, created=False) if current is not None else None
+
+
+def _close(item: Item, annotator: AbstractBaseUser) -> None:
+    Assignment.objects.filter(item=item, annotator=annotator, status=Assignment.Status.OPEN).update(
+        status=Assignment.Status.DONE
+    )
+
+
+@transaction.atomic
+def label_submit(
+    *,
+    project: Project,
+    item_id: int,
+    annotator: AbstractBaseUser,
+    class_name: str,
+    duration_ms: int = 0,
+    previous: dict[str, str] | None = None,
+    idempotency_key: uuid.UUID | None = None,
+) -> Saved:
+    """Label an item the annotator holds, or change their answer `previous` into this label.
+
+    A new label counts against the budget (BudgetReachedError at the budget); a changed label
+    does not. Closes the lease and queues a retrain when one is due.
+    """
+    item = _pool_item(project, item_id)
+    label_class = _class(project, class_name)
+    replay = _replayed(idempotency_key, item, annotator)
+    if replay is not None:
+        return replay
+    _claim(project, item, annotator, previous)
+    label = Label.objects.filter(item=item, annotator=annotator).first()
+    if label is None:
+        Project.objects.select_for_update().filter(pk=project.pk).first()  # budget checks one at a time
+        budget_check(project=project)
+        Label.objects.create(item=item, annotator=annotator, label_class=label_class, duration_ms=duration_ms)
+    elif label.label_class_id != label_class.pk:
+        Label.objects.filter(pk=label.pk).update(label_class=label_class, duration_ms=duration_ms)
+    Skip.objects.filter(item=item, annotator=annotator).delete()  # a skip turned into a label
+    if label is None or label.label_class_id != label_class.pk:
+        LabelChange.objects.create(
+            item=item, annotator=annotator, changed_by=annotator, label_class=label_class,
+            previous_class=label.label_class if label is not None else None, idempotency_key=idempotency_key,
+        )  # fmt: skip
+    _close(item, annotator)
+    if label is None:
+        model_version_request(project=project)
+    return Saved(answer_current(item_id=item.pk, annotator=annotator), created=True)  # type: ignore[arg-type]
+
+
+@transaction.atomic
+def item_skip(
+    *,
+    project: Project,
+    item_id: int,
+    annotator: AbstractBaseUser,
+    reason: str,
+    note: str = "",
+    previous: dict[str, str] | None = None,
+    idempotency_key: uuid.UUID | None = None,
+) -> Saved:
+    """Skip an item the annotator holds (or turn their answer `previous` into a skip).
+
+    Skipped items are never trained on: they have no label. "unsure" and "note" items may go to
+    another annotator; "bad" items leave everyone's queue.
+    """
+    item = _pool_item(project, item_id)
+    if reason not in Skip.Reason.values:
+        raise InvalidSkipError(
+            f"Unknown skip reason {reason!r}; reasons are {list(Skip.Reason.values)}.", {"reason": reason}
+        )
+    note = note.strip()
+    if reason == Skip.Reason.NOTE and not note:
+        raise InvalidSkipError("A skip with a note needs the note's text.", {"reason": reason})
+    replay = _replayed(idempotency_key, item, annotator)
+    if replay is not None:
+        return replay
+    current = _claim(project, item, annotator, previous)
+    if current is not None and current.kind == "label":
+        old = Label.objects.get(item=item, annotator=annotator)
+        LabelChange.objects.create(
+            item=item, annotator=annotator, changed_by=annotator, label_class=None, previous_class=old.label_class
+        )
+        old.delete()
+    Skip.objects.update_or_create(
+        item=item, annotator=annotator,
+        defaults={"reason": reason, "note": note[:500], "idempotency_key": idempotency_key},
+    )  # fmt: skip
+    _close(item, annotator)
+    return Saved(answer_current(item_id=item.pk, annotator=annotator), created=True)  # type: ignore[arg-type]
+
+
+@transaction.atomic
+def answer_undo(*, project: Project, item_id: int, annotator: AbstractBaseUser) -> Assignment:
+    """Withdraw the annotator's answer for the item and hold the item again, to answer anew.
+
+    The withdrawn label stays in LabelChange. Undoing twice is harmless: an item the annotator
+    already holds with no answer is simply returned. ItemNotHeldError if the item has no answer of
+    theirs and they do not hold it.
+    """
+    item = _pool_item(project, item_id)
+    label = Label.objects.filter(item=item, annotator=annotator).select_related("label_class").first()
+    if label is not None:
+        LabelChange.objects.create(
+            item=item, annotator=annotator, changed_by=annotator, label_class=None, previous_class=label.label_class
+        )
+        label.delete()
+    undone = label is not None or Skip.objects.filter(item=item, annotator=annotator).delete()[0] > 0
+    held = Assignment.objects.filter(item=item, annotator=annotator, status=Assignment.Status.OPEN).first()
+    if held is None and undone:
+        held = assignment_hold(project=project, annotator=annotator, item_id=item.pk)
+    if held is None and undone:
+        raise ItemNotHeldError(
+            f"Item {item.pk} went to another annotator after you skipped it; your skip stays.", {"item": item.pk}
+        )
+    if held is None:
+        raise ItemNotHeldError(f"Nothing to undo for item {item.pk}: it has no answer of yours.", {"item": item.pk})
+    return held

@@ -24,6 +24,8 @@ def project_create(
     adaptation: str = Project.Adaptation.NONE,
     finetune_last_block: bool = False,
     seed: int = 0,
+    prefetch: int = 4,
+    min_visible_ms: int = 150,
 ) -> Project:
     names = [n.strip() for n in class_names]
     if len(names) < 2 or any(not n for n in names) or len(set(names)) != len(names):
@@ -43,6 +45,8 @@ def project_create(
         adaptation=adaptation,
         finetune_last_block=finetune_last_block,
         seed=seed,
+        prefetch=prefetch,
+        min_visible_ms=min_visible_ms,
     )
     try:
         project.full_clean()

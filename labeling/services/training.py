@@ -124,9 +124,12 @@ def model_version_run(*, model_version: ModelVersion, device: str) -> ModelVersi
         # A fresh name per run: a redo after a lost worker never meets the file of the lost attempt.
         artifact = f"project-{model_version.project_id}/model-v{model_version.number}-{uuid.uuid4().hex[:12]}.pt"
         bytes_save(artifact, result.model.to_bytes())
+        head = result.ranking.order[: settings.RANKING_QUEUE_HEAD]
         return model_version_complete(
             model_version=model_version, pool_item_ids=data.pool_item_ids, ranking=result.ranking,
             labels_used=result.n_train, artifact_path=artifact, metrics=metrics,
+            head_top_classes=top_classes(result.model.classes_, result.model.predict_proba(data.X_pool[head]))
+            if len(head) else None,
         )  # fmt: skip
     except BaseException:
         if artifact is not None:
@@ -148,6 +151,13 @@ def _finetune_record(project: Project, finetuning: bool, epochs: int, input_dim:
     }  # fmt: skip
 
 
+def top_classes(classes: np.ndarray, probs: np.ndarray, k: int = 3) -> list[list[list[object]]]:
+    """Per row of probs (n, n_classes): the k most probable [class name, probability], best first;
+    what the annotator's page shows as the model's view."""
+    best = np.argsort(-probs, axis=1, kind="stable")[:, :k]  # (n, k)
+    return [[[str(classes[c]), round(float(row[c]), 4)] for c in picks] for row, picks in zip(probs, best, strict=True)]
+
+
 def model_version_complete(
     *,
     model_version: ModelVersion,
@@ -156,6 +166,7 @@ def model_version_complete(
     labels_used: int,
     metrics: dict[str, object],
     artifact_path: str,
+    head_top_classes: list[list[list[object]]] | None = None,
 ) -> ModelVersion:
     """Publish the ranking and mark the version done in one transaction: annotators switch to
     the new ranking at the commit, never to a half-written one.
@@ -166,7 +177,8 @@ def model_version_complete(
     and the previous versions' rows are dropped. Annotators get through a few batches before the
     next model ranks again, so the head is all the queue reads; writing a row per item instead
     costs minutes and a million rows per version at 1M items (bench/results/ranking-store.md).
-    Past the head, the queue falls back to the cold-start order.
+    Past the head, the queue falls back to the cold-start order. `head_top_classes[r]` is the
+    model's top classes for the item at rank r, for the annotator's "model's view".
     """
     ordered_ids = np.asarray(pool_item_ids, dtype=np.int64)[ranking.order]  # (n,) best first
     ordered_scores = np.asarray(ranking.scores, dtype=np.float32)[ranking.order]  # (n,)
@@ -174,7 +186,10 @@ def model_version_complete(
     array_save(f"{stem}-ids.npy", ordered_ids)
     array_save(f"{stem}-scores.npy", ordered_scores)
     try:
-        return _publish(model_version, stem, ordered_ids, ordered_scores, labels_used, metrics, artifact_path)
+        return _publish(
+            model_version, stem, ordered_ids, ordered_scores, labels_used, metrics, artifact_path,
+            head_top_classes or [],
+        )  # fmt: skip
     except BaseException:
         for suffix in ("-ids.npy", "-scores.npy"):
             artifact_delete(stem + suffix)  # nothing points at them: the transaction rolled back
@@ -184,13 +199,16 @@ def model_version_complete(
 @transaction.atomic
 def _publish(
     model_version: ModelVersion, stem: str, ordered_ids: np.ndarray, ordered_scores: np.ndarray,
-    labels_used: int, metrics: dict[str, object], artifact_path: str,
+    labels_used: int, metrics: dict[str, object], artifact_path: str, head_top_classes: list[list[list[object]]],
 ) -> ModelVersion:  # fmt: skip
     head = settings.RANKING_QUEUE_HEAD
     ItemScore.objects.filter(model_version__project_id=model_version.project_id).delete()
     ItemScore.objects.bulk_create(
         (
-            ItemScore(model_version=model_version, item_id=int(item_id), score=float(score), rank=position)
+            ItemScore(
+                model_version=model_version, item_id=int(item_id), score=float(score), rank=position,
+                top_classes=head_top_classes[position] if position < len(head_top_classes) else [],
+            )
             for position, (item_id, score) in enumerate(zip(ordered_ids[:head], ordered_scores[:head], strict=True))
         ),
         batch_size=2000,

@@ -5,26 +5,41 @@ from labeling.models import ModelVersion
 pytestmark = pytest.mark.django_db
 
 
-def test_annotate_page_shows_an_item_with_keyed_class_buttons(client, annotator, make_digits_project):
-    project = make_digits_project(per_class=2)
+def test_annotate_page_prints_each_class_with_its_own_key_and_inlines_the_queue(client, annotator,
+                                                                               make_digits_project):  # fmt: skip
+    project = make_digits_project(per_class=2, classes=("0", "1", "2"))
+    client.force_login(annotator)
+    response = client.get(f"/projects/{project.pk}/annotate/")
+    html = response.content.decode()
+    # The key printed on a button is the key that picks it: class "2" is picked by 2, not by 3.
+    for name in ("0", "1", "2"):
+        assert f'data-label="{name}" data-key="{name}"' in html
+    page = response.context["page"]
+    assert [c["key"] for c in page["classes"]] == ["0", "1", "2"]
+    assert len(page["queue"]["items"]) == project.prefetch and "<h1" in html
+
+
+def test_guidelines_are_rendered_sanitised_and_edited_by_staff_only(client, annotator, admin_user,
+                                                                     make_digits_project):  # fmt: skip
+    project = make_digits_project(per_class=2, classes=("0", "1"))
+    cat, dog = project.label_classes.all()
+    client.force_login(annotator)
+    assert client.get(f"/projects/{project.pk}/guidelines/").status_code == 302
+
+    client.force_login(admin_user)
+    form = {"instructions": "Label the **animal**.<script>alert(1)</script>", f"description-{cat.pk}": "Whiskers",
+            f"key-{cat.pk}": "c", f"examples-{cat.pk}": "", f"description-{dog.pk}": "", f"key-{dog.pk}": "c",
+            f"examples-{dog.pk}": ""}  # fmt: skip
+    clash = client.post(f"/projects/{project.pk}/guidelines/", form)
+    assert clash.status_code == 400
+    assert "Keys [&#x27;c&#x27;] are given to more than one class." in clash.content.decode()
+
+    form[f"key-{dog.pk}"] = "d"
+    assert client.post(f"/projects/{project.pk}/guidelines/", form).status_code == 302
     client.force_login(annotator)
     html = client.get(f"/projects/{project.pk}/annotate/").content.decode()
-    assert 'data-key="1"' in html and 'data-key="3"' in html
-    assert "/api/items/" in html and "cold start" in html
-
-
-def test_bad_label_shows_the_error_and_keeps_the_item(client, annotator, make_digits_project):
-    project = make_digits_project(per_class=2)
-    client.force_login(annotator)
-    page = client.get(f"/projects/{project.pk}/annotate/")
-    item_id = page.context["assignment"].item_id
-
-    response = client.post(f"/projects/{project.pk}/items/{item_id}/label/", {"label": "nope", "duration_ms": "5"})
-
-    html = response.content.decode()
-    assert response.status_code == 400
-    assert "Unknown class &#x27;nope&#x27;" in html
-    assert f'data-item-id="{item_id}"' in html
+    assert "Label the <strong>animal</strong>." in html and "<script>alert(1)</script>" not in html
+    assert 'data-label="0" data-key="c"' in html and 'data-label="1" data-key="d"' in html
 
 
 def test_dashboard_is_for_staff_and_shows_versions(client, annotator, admin_user, make_digits_project):
@@ -52,8 +67,8 @@ def test_other_peoples_projects_are_404(client, make_digits_project):
 def test_staff_replay_strategies_from_the_dashboard_and_read_the_advice(client, annotator, admin_user,
                                                                         make_digits_project):  # fmt: skip
     from labeling.models import Item, StrategyReplay
-    from labeling.services.labels import label_submit
     from labeling.tasks import strategy_replay_task
+    from tests.labeling.helpers import label_item
 
     project = make_digits_project(per_class=12, retrain_every=4)
     client.force_login(admin_user)
@@ -61,7 +76,7 @@ def test_staff_replay_strategies_from_the_dashboard_and_read_the_advice(client, 
     assert "A replay needs labels of at least two classes" in refused and not StrategyReplay.objects.exists()
 
     for item in Item.objects.filter(project=project, split="pool").select_related("gold_class").order_by("cold_rank"):
-        label_submit(project=project, item_id=item.pk, annotator=annotator, class_name=item.gold_class.name)
+        label_item(project=project, item_id=item.pk, annotator=annotator, class_name=item.gold_class.name)
     queued = client.post(f"/projects/{project.pk}/replay/", follow=True).content.decode()
     replay = StrategyReplay.objects.get(project=project)
     assert "Strategy replay queued" in queued and f"0 / {replay.runs_total} runs" in queued

@@ -1,9 +1,31 @@
 """Steps many labeling tests take: label the next unlabeled pool items, retrain in-process."""
 
-from labeling.models import Item, ModelVersion
+from django.utils import timezone
+
+from labeling.models import Assignment, Item, Label, ModelVersion
+from labeling.selectors.answers import answer_current
+from labeling.services.assignments import lease_ttl
 from labeling.services.labels import label_submit
 from labeling.services.training import model_version_request
 from labeling.tasks import model_version_train
+
+
+def give(item_id, annotator) -> Assignment:
+    """Hand the item to the annotator, as the queue would: answers are taken only for held items."""
+    open_lease = Assignment.objects.filter(item_id=item_id, status="open").first()
+    if open_lease is not None and open_lease.annotator_id == annotator.pk:
+        return open_lease
+    return Assignment.objects.create(item_id=item_id, annotator=annotator, expires_at=timezone.now() + lease_ttl())
+
+
+def label_item(*, project, item_id, annotator, class_name, duration_ms=0) -> Label:
+    """Label an item whatever the queue would serve: hand it over first, or change the annotator's answer."""
+    current = answer_current(item_id=item_id, annotator=annotator)
+    if current is None:
+        give(item_id, annotator)
+    label_submit(project=project, item_id=item_id, annotator=annotator, class_name=class_name,
+                 duration_ms=duration_ms, previous=current.as_dict() if current else None)  # fmt: skip
+    return Label.objects.select_related("label_class").get(item_id=item_id, annotator=annotator)
 
 
 def label_unlabeled(project, annotator, n, *, only_class=None) -> None:
@@ -11,7 +33,7 @@ def label_unlabeled(project, annotator, n, *, only_class=None) -> None:
     items = Item.objects.filter(project=project, split="pool", labels__isnull=True).select_related("gold_class")
     for item in items.order_by("id")[:n]:
         name = only_class or item.gold_class.name
-        label_submit(project=project, item_id=item.pk, annotator=annotator, class_name=name)
+        label_item(project=project, item_id=item.pk, annotator=annotator, class_name=name)
 
 
 def label_in_cold_order(project, annotator, n, *, only_class=None) -> None:
@@ -20,7 +42,7 @@ def label_in_cold_order(project, annotator, n, *, only_class=None) -> None:
     items = Item.objects.filter(project=project, split="pool").select_related("gold_class").order_by("cold_rank")
     for item in items[:n]:
         name = only_class or item.gold_class.name
-        label_submit(project=project, item_id=item.pk, annotator=annotator, class_name=name)
+        label_item(project=project, item_id=item.pk, annotator=annotator, class_name=name)
 
 
 def train_now(project) -> ModelVersion:

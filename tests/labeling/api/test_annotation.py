@@ -3,6 +3,7 @@ from rest_framework.test import APIClient
 
 from labeling.models import Item, Label
 from tests.factories import UserFactory
+from tests.labeling.helpers import give
 
 pytestmark = pytest.mark.django_db
 
@@ -27,21 +28,100 @@ def test_next_item_then_label_it(api, make_digits_project, annotator):
     )
     assert response.status_code == 201
     label = Label.objects.get()
-    assert response.json() == {
-        "id": label.pk,
-        "item": item.pk,
-        "label": "2",
-        "annotator": "ann",
-        "duration_ms": 1200,
-        "created_at": label.created_at.isoformat().replace("+00:00", "Z"),
-    }
+    body = response.json()
+    assert (body["item"]["id"], body["answer"]) == (item.pk, {"kind": "label", "label": "2"})
+    assert (label.label_class.name, label.duration_ms) == ("2", 1200)
+    assert body["queue"]["status"]["labels_spent"] == 1 and body["queue"]["status"]["mine_today"] == 1
+    assert item.pk not in [i["id"] for i in body["queue"]["items"]]
     assert api.get(f"/api/projects/{project.pk}/next-item/").json()["item"]["id"] != item.pk
 
 
-def test_unknown_class_gives_400_with_the_known_classes(api, make_digits_project):
+def test_the_queue_holds_the_prefetch_with_the_models_view(api, make_digits_project):
+    project = make_digits_project(per_class=4, prefetch=3)
+    body = api.get(f"/api/projects/{project.pk}/queue/").json()
+    assert len(body["items"]) == 3 and body["message"] == ""
+    assert body["items"][0]["model"] == {
+        "version": None, "strategy": "cold start", "rank": None, "top_classes": [],
+        "why": "No model yet: items come in a seeded random order until the first model is trained.",
+    }  # fmt: skip
+    assert body["status"]["serving"] is None and body["status"]["label_budget"] == 500
+
+
+def test_a_stale_tab_gets_409_and_the_saved_label_stays(api, make_digits_project):
+    project = make_digits_project(per_class=4)
+    item = api.get(f"/api/projects/{project.pk}/queue/").json()["items"][0]["id"]
+    api.post(f"/api/projects/{project.pk}/labels/", {"item": item, "label": "1"}, format="json")
+
+    stale = api.post(f"/api/projects/{project.pk}/labels/", {"item": item, "label": "2"}, format="json")
+
+    assert stale.status_code == 409
+    assert stale.json()["message"].startswith(f"Item {item} was already labeled '1' at ")
+    assert stale.json()["extra"] == {"item": item, "current": {"kind": "label", "label": "1"}}
+    assert Label.objects.get().label_class.name == "1"
+
+
+def test_a_retry_with_the_same_key_answers_200_and_saves_once(api, make_digits_project):
+    project = make_digits_project(per_class=4)
+    item = api.get(f"/api/projects/{project.pk}/queue/").json()["items"][0]["id"]
+    body = {"item": item, "label": "1", "idempotency_key": "6f1c2b1e-93a4-4f8e-9a51-2f0d3c1b7e55"}
+    first = api.post(f"/api/projects/{project.pk}/labels/", body, format="json")
+    again = api.post(f"/api/projects/{project.pk}/labels/", body, format="json")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert Label.objects.count() == 1
+
+
+def test_skip_undo_and_history(api, make_digits_project):
+    project = make_digits_project(per_class=4)
+    first, second = (i["id"] for i in api.get(f"/api/projects/{project.pk}/queue/").json()["items"][:2])
+    labeled = api.post(f"/api/projects/{project.pk}/labels/", {"item": first, "label": "1"}, format="json")
+    assert labeled.status_code == 201
+    skipped = api.post(f"/api/projects/{project.pk}/skips/", {"item": second, "reason": "bad"}, format="json")
+    assert skipped.status_code == 201 and skipped.json()["queue"]["status"]["skips"] == {"bad": 1}
+
+    history = api.get(f"/api/projects/{project.pk}/history/").json()["answers"]
+    assert [(h["item"]["id"], h["answer"]) for h in history] == [
+        (second, {"kind": "skip", "reason": "bad", "note": ""}), (first, {"kind": "label", "label": "1"}),
+    ]  # fmt: skip
+
+    undone = api.post(f"/api/projects/{project.pk}/undo/", {"item": first}, format="json")
+    assert undone.status_code == 200 and undone.json()["item"]["id"] == first
+    assert not Label.objects.exists()
+    assert first in [i["id"] for i in undone.json()["queue"]["items"]]
+
+
+def test_bad_skips_and_bad_previous_give_400(api, make_digits_project):
+    project = make_digits_project(per_class=4)
+    item = api.get(f"/api/projects/{project.pk}/queue/").json()["items"][0]["id"]
+    bad_reason = api.post(f"/api/projects/{project.pk}/skips/", {"item": item, "reason": "later"}, format="json")
+    assert bad_reason.status_code == 400
+    assert bad_reason.json()["extra"]["fields"] == {"reason": ['"later" is not a valid choice.']}
+    no_note = api.post(f"/api/projects/{project.pk}/skips/", {"item": item, "reason": "note"}, format="json")
+    assert (no_note.status_code, no_note.json()["message"]) == (400, "A skip with a note needs the note's text.")
+    bad_previous = api.post(f"/api/projects/{project.pk}/labels/", {"item": item, "label": "1", "previous": "1"},
+                            format="json")  # fmt: skip
+    assert bad_previous.status_code == 400 and "previous" in bad_previous.json()["extra"]["fields"]
+    assert not Label.objects.exists()
+
+
+def test_at_the_budget_the_queue_answers_409_until_an_admin_raises_it(api, make_digits_project):
+    project = make_digits_project(per_class=4, label_budget=1)
+    item = api.get(f"/api/projects/{project.pk}/queue/").json()["items"][0]["id"]
+    last = api.post(f"/api/projects/{project.pk}/labels/", {"item": item, "label": "1"}, format="json").json()
+    assert last["queue"]["items"] == [] and last["queue"]["status"]["budget_reached"] is True
+
+    refused = api.get(f"/api/projects/{project.pk}/queue/")
+    assert refused.status_code == 409
+    assert refused.json()["message"].startswith("The project has used its label budget (1 of 1 labels).")
+    project.label_budget = 2
+    project.save()
+    assert api.get(f"/api/projects/{project.pk}/queue/").status_code == 200
+
+
+def test_unknown_class_gives_400_with_the_known_classes(api, make_digits_project, annotator):
     project = make_digits_project(per_class=4)
     item = Item.objects.filter(project=project, split="pool").first()
 
+    give(item.pk, annotator)
     response = api.post(f"/api/projects/{project.pk}/labels/", {"item": item.pk, "label": "cat"}, format="json")
 
     assert response.status_code == 400

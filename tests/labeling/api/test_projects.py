@@ -10,9 +10,9 @@ from labeling.exceptions import InvalidProjectError
 from labeling.models import Item, Label, ModelVersion
 from labeling.readers import TextRecord
 from labeling.services.imports import items_import_texts
-from labeling.services.labels import label_submit
 from labeling.services.projects import project_create, project_member_add
 from tests.factories import UserFactory
+from tests.labeling.helpers import label_item
 
 pytestmark = pytest.mark.django_db
 
@@ -25,8 +25,8 @@ def reviews(annotator):
     )
     project_member_add(project=project, user=annotator)
     first, second = Item.objects.filter(project=project).order_by("source_name")
-    label_submit(project=project, item_id=first.pk, annotator=annotator, class_name="fresh", duration_ms=700)
-    label_submit(project=project, item_id=second.pk, annotator=annotator, class_name="rotten", duration_ms=300)
+    label_item(project=project, item_id=first.pk, annotator=annotator, class_name="fresh", duration_ms=700)
+    label_item(project=project, item_id=second.pk, annotator=annotator, class_name="rotten", duration_ms=300)
     return project
 
 
@@ -74,7 +74,7 @@ def test_export_csv_round_trips_commas_and_quotes(api, reviews):
 def test_export_of_images_links_each_image(api, make_digits_project, annotator):
     project = make_digits_project(per_class=2, eval_fraction=0.0)
     item = Item.objects.filter(project=project).first()
-    label_submit(project=project, item_id=item.pk, annotator=annotator, class_name="0")
+    label_item(project=project, item_id=item.pk, annotator=annotator, class_name="0")
     rows = json.loads(_body(api.get(f"/api/projects/{project.pk}/export/")))
     assert rows[0]["image_url"] == f"/api/items/{item.pk}/image/"
 

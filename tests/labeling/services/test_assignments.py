@@ -4,20 +4,20 @@ import pytest
 from django.utils import timezone
 
 from labeling.models import Assignment, Item, ItemScore, ModelVersion
-from labeling.services.assignments import ASSIGNMENT_TTL, assignment_next
-from labeling.services.labels import label_submit
+from labeling.services.assignments import assignment_next, assignment_queue
 from tests.factories import UserFactory
+from tests.labeling.helpers import label_item
 
 pytestmark = pytest.mark.django_db
 
 
 def test_cold_start_follows_the_seeded_random_order_not_import_order(make_digits_project, annotator):
-    project = make_digits_project(per_class=10, eval_fraction=0.0)
+    project = make_digits_project(per_class=10, eval_fraction=0.0, prefetch=1)
     served = []
     for _ in range(5):
         assignment = assignment_next(project=project, annotator=annotator)
         served.append(assignment.item)
-        label_submit(project=project, item_id=assignment.item_id, annotator=annotator, class_name="0")
+        label_item(project=project, item_id=assignment.item_id, annotator=annotator, class_name="0")
 
     assert [item.cold_rank for item in served] == [0, 1, 2, 3, 4]
     assert [item.pk for item in served] != sorted(item.pk for item in served)  # not import order
@@ -37,10 +37,21 @@ def test_two_annotators_never_get_the_same_item(make_digits_project, annotator):
     assert a.item_id != b.item_id
 
 
+def test_an_annotator_holds_the_prefetch_across_tabs_and_the_fetch_renews_the_leases(make_digits_project, annotator):
+    project = make_digits_project(per_class=10, prefetch=3)
+    first_tab = assignment_queue(project=project, annotator=annotator)
+    Assignment.objects.update(expires_at=timezone.now() + timedelta(seconds=5))
+    second_tab = assignment_queue(project=project, annotator=annotator)
+
+    assert len(first_tab) == 3 and [a.pk for a in second_tab] == [a.pk for a in first_tab]
+    assert Assignment.objects.filter(status="open").count() == 3
+    assert all(a.expires_at > timezone.now() + timedelta(minutes=5) for a in Assignment.objects.all())
+
+
 def test_abandoned_items_return_to_the_pool(make_digits_project, annotator):
-    project = make_digits_project(per_class=4)
+    project = make_digits_project(per_class=4, prefetch=1)
     first = assignment_next(project=project, annotator=annotator)
-    Assignment.objects.filter(pk=first.pk).update(created_at=timezone.now() - ASSIGNMENT_TTL - timedelta(seconds=1))
+    Assignment.objects.filter(pk=first.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
 
     again = assignment_next(project=project, annotator=UserFactory(username="other"))
 
@@ -59,6 +70,8 @@ def test_the_newest_finished_ranking_decides(make_digits_project, annotator):
     ItemScore.objects.create(model_version=new, item=pool[5], score=2.0, rank=0)
     ItemScore.objects.create(model_version=new, item=pool[6], score=1.0, rank=1)
 
+    project.prefetch = 1
+    project.save()
     first = assignment_next(project=project, annotator=annotator)
     second = assignment_next(project=project, annotator=UserFactory(username="other"))
 
@@ -69,5 +82,5 @@ def test_the_newest_finished_ranking_decides(make_digits_project, annotator):
 def test_nothing_left_gives_none(make_digits_project, annotator):
     project = make_digits_project(per_class=1, eval_fraction=0.0)
     for item in Item.objects.filter(project=project):
-        label_submit(project=project, item_id=item.pk, annotator=annotator, class_name="0")
+        label_item(project=project, item_id=item.pk, annotator=annotator, class_name="0")
     assert assignment_next(project=project, annotator=annotator) is None

@@ -7,9 +7,9 @@ from labeling.services.projects import project_create
 pytestmark = pytest.mark.django_db
 
 
-def test_project_classes_keep_their_order_and_number_keys():
+def test_project_classes_keep_their_order():
     project = project_create(name="p", modality="image", class_names=["cat", "dog", "bird"])
-    assert [(c.name, c.shortcut) for c in project.label_classes.all()] == [("cat", "1"), ("dog", "2"), ("bird", "3")]
+    assert [c.name for c in project.label_classes.all()] == ["cat", "dog", "bird"]
 
 
 @pytest.mark.parametrize("names", [["only"], ["a", "a"], ["a", " "]])

@@ -5,10 +5,9 @@ import pytest
 from labeling.artifacts import bytes_load
 from labeling.exceptions import InvalidReplayError, ReplayAlreadyActiveError
 from labeling.models import Item, ItemScore, Label, ModelVersion, StrategyReplay
-from labeling.services.labels import label_submit
 from labeling.services.replays import replay_claim, replay_request, replay_run
 from labeling.tasks import model_version_train, strategy_replay_task
-from tests.labeling.helpers import label_in_cold_order
+from tests.labeling.helpers import label_in_cold_order, label_item
 
 pytestmark = pytest.mark.django_db
 
@@ -88,7 +87,7 @@ def test_a_bad_request_is_refused_before_anything_is_queued(project, admin_user,
 def test_labels_of_one_class_cannot_be_replayed(make_digits_project, annotator, admin_user):
     project = make_digits_project(per_class=20, retrain_every=1000)
     for item in Item.objects.filter(project=project, split="pool", gold_class__name="1")[:10]:
-        label_submit(project=project, item_id=item.pk, annotator=annotator, class_name="1")
+        label_item(project=project, item_id=item.pk, annotator=annotator, class_name="1")
     with pytest.raises(InvalidReplayError, match="10 labels of 1 classes"):
         replay_request(project=project, requested_by=admin_user, batch_size=2)
 
