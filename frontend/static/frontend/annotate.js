@@ -188,7 +188,7 @@
       list.appendChild(li);
     });
     const pending = state.outbox.length;
-    $("saving").textContent = pending ? "Saving " + pending + "…" : state.history.length ? "All saved" : "";
+    $("saving").textContent = pending ? "Saving " + pending + "…" : state.sessionStart || state.history.length ? "All saved" : "";
   }
 
   // --- Queue and server responses ------------------------------------------------------------
@@ -201,6 +201,10 @@
     preload(state.queue);
     renderStatus();
     if (queue.message) showMessage(queue.message, "error");
+    if (queue.status.budget_reached && state.current && !state.current.previous) {
+      show(null);  // at the budget no new item is answered; reopened answers can still be changed
+      return;
+    }
     if (!state.current) show(state.queue.length ? { item: state.queue.shift(), previous: null } : null);
   }
 
@@ -353,7 +357,7 @@
     const img = document.querySelector("#item-stage .item-image");
     if (!img) return;
     const current = state.view.scale || img.clientWidth / (img.naturalWidth || 28);
-    state.view.scale = Math.min(64, Math.max(0.1, current * factor));
+    state.view.scale = Math.min(256, Math.max(0.05, current * factor));
     applyView();
   }
   const viewActions = {
