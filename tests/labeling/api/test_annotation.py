@@ -1,7 +1,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from labeling.models import Item, Label
+from labeling.models import Assignment, Item, Label
 from tests.factories import UserFactory
 from tests.labeling.helpers import give
 
@@ -191,3 +191,20 @@ def test_a_token_for_scripts_from_username_and_password(annotator):
     wrong = APIClient().post("/api/auth/token/", {"username": "ann", "password": "nope"}, format="json")
     assert wrong.status_code == 400
     assert wrong.json()["message"] == "Invalid input."
+
+
+def test_after_a_retrain_the_queue_says_what_the_model_thinks_and_why(api, make_digits_project, annotator):
+    from tests.labeling.helpers import label_in_cold_order, train_now
+
+    project = make_digits_project(per_class=10, eval_fraction=0.2, retrain_every=50)
+    label_in_cold_order(project, annotator, 6)
+    version = train_now(project)
+    assert version.status == "done"
+    Assignment.objects.filter(status="open").update(status="expired")  # serve from the new ranking
+
+    first = api.get(f"/api/projects/{project.pk}/queue/").json()["items"][0]["model"]
+
+    assert (first["version"], first["strategy"], first["rank"]) == (version.number, "entropy", 0)
+    (name, p1), (_, p2) = first["top_classes"][:2]
+    assert name in {"0", "1", "2"} and 1 >= p1 >= p2 >= 0
+    assert first["why"].startswith(f"Ranked #1 of {version.metrics['n_pool']} by entropy: the model is")
