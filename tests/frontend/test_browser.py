@@ -60,7 +60,9 @@ def open_annotate(page, live_server, project):
 
 
 def shown_item(page) -> int:
-    page.wait_for_function("document.querySelector('.item').dataset.itemId !== ''")
+    """The item on screen, once it is drawn (keys pressed before that are ignored on purpose)."""
+    page.wait_for_function("document.querySelector('.item').dataset.itemId !== '' && "
+                           "document.querySelector('.item').dataset.shown === '1'")  # fmt: skip
     return int(page.get_attribute(".item", "data-item-id"))
 
 
@@ -116,6 +118,7 @@ def test_backspace_undoes_the_last_label_and_shows_that_item_again(page, live_se
     page.keyboard.press("Backspace")
 
     page.wait_for_function(f"document.querySelector('.item').dataset.itemId === '{first}'")
+    assert shown_item(page) == first
     all_saved(page)
     assert not Label.objects.exists()
     assert [c.label_class_id is None for c in LabelChange.objects.order_by("id")] == [False, True]

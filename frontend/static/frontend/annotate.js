@@ -128,7 +128,8 @@
     highlight();
     say("Item " + item.id + (entry.previous ? ", reopened" : "") + ". " + (item.image_url ? "Image." : "Text."));
     $("item-panel").focus({ preventScroll: true });
-    const shown = () => { state.shownAt = performance.now(); };
+    itemBox.dataset.shown = "";
+    const shown = () => { state.shownAt = performance.now(); itemBox.dataset.shown = "1"; };
     const img = item.image_url ? state.images.get(item.id) : null;
     (img && !img.complete ? img.decode().catch(() => {}) : Promise.resolve()).then(() => requestAnimationFrame(shown));
     preload(state.queue);
