@@ -56,9 +56,9 @@ def annotate(request: HttpRequest, project_id: int) -> HttpResponse:
         "open_item": _int_or_none(request.GET.get("item")),
         "urls": {
             "queue": reverse("labeling:queue", args=[project.pk]),
-            "label": reverse("labeling:label-create", args=[project.pk]),
-            "skip": reverse("labeling:skip-create", args=[project.pk]),
-            "undo": reverse("labeling:undo", args=[project.pk]),
+            "label": reverse("labeling:label-create", args=[project.pk]) + "?queue=1",
+            "skip": reverse("labeling:skip-create", args=[project.pk]) + "?queue=1",
+            "undo": reverse("labeling:undo", args=[project.pk]) + "?queue=1",
             "history": reverse("labeling:history", args=[project.pk]),
             "login": reverse("frontend:login"),
         },

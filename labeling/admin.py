@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from labeling.models import Item, Label, LabelClass, ModelVersion, Project
+from labeling.models import Item, Label, LabelChange, LabelClass, ModelVersion, Project, Skip
 
 
 class LabelClassInline(admin.TabularInline):
@@ -11,7 +11,7 @@ class LabelClassInline(admin.TabularInline):
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
     list_display = ["name", "modality", "strategy", "encoder", "adaptation", "finetune_last_block", "label_budget",
-                    "retrain_every"]
+                    "retrain_every", "prefetch", "min_visible_ms"]
     inlines = [LabelClassInline]
     filter_horizontal = ["members"]
 
@@ -25,10 +25,23 @@ class ItemAdmin(admin.ModelAdmin):
 @admin.register(Label)
 class LabelAdmin(admin.ModelAdmin):
     list_display = ["item", "label_class", "annotator", "created_at", "duration_ms"]
-    list_filter = ["item__project"]
+    list_filter = ["item__project", "annotator"]
 
 
 @admin.register(ModelVersion)
 class ModelVersionAdmin(admin.ModelAdmin):
     list_display = ["project", "number", "status", "strategy", "labels_used", "created_at", "finished_at"]
     list_filter = ["project", "status"]
+
+
+@admin.register(LabelChange)
+class LabelChangeAdmin(admin.ModelAdmin):
+    list_display = ["item", "annotator", "previous_class", "label_class", "changed_by", "created_at"]
+    list_filter = ["item__project", "annotator"]
+
+
+@admin.register(Skip)
+class SkipAdmin(admin.ModelAdmin):
+    list_display = ["item", "annotator", "reason", "note", "created_at"]
+    list_filter = ["item__project", "reason", "annotator"]
+    search_fields = ["note"]

@@ -1,8 +1,9 @@
 """The annotator's endpoints: the held queue, answers (label, skip, undo) and the recent history.
 
 The annotator's page uses exactly these: it shows the first held item, preloads the rest, and
-posts each answer in the background with an idempotency key. Every answer's response carries
-the refreshed queue and status, so the page needs no second round trip.
+posts each answer in the background with an idempotency key. With `?queue=1` an answer's
+response carries the refreshed queue and status, so the page needs no second round trip; a
+script that labels one item at a time leaves it out and holds only what it was handed.
 """
 
 from dataclasses import asdict
@@ -75,6 +76,10 @@ def _with_model_views(project: Project, assignments: list[Assignment]) -> list[d
     ]
 
 
+def queue_if_asked(request: Request, project: Project) -> dict[str, Any] | None:
+    return queue_data(project, request.user) if request.query_params.get("queue") == "1" else None
+
+
 def answer_data(answer: Answer) -> dict[str, Any]:
     return {"item": item_data(answer.item), "answer": answer.as_dict(), "at": answer.at}
 
@@ -134,7 +139,7 @@ class LabelCreateApi(APIView):
             previous=data.validated_data.get("previous"),
             idempotency_key=data.validated_data.get("idempotency_key"),
         )
-        body = {**answer_data(saved.answer), "queue": queue_data(project, request.user)}
+        body = {**answer_data(saved.answer), "queue": queue_if_asked(request, project)}
         return Response(body, status=status.HTTP_201_CREATED if saved.created else status.HTTP_200_OK)
 
 
@@ -156,7 +161,7 @@ class SkipCreateApi(APIView):
             previous=data.validated_data.get("previous"),
             idempotency_key=data.validated_data.get("idempotency_key"),
         )
-        body = {**answer_data(saved.answer), "queue": queue_data(project, request.user)}
+        body = {**answer_data(saved.answer), "queue": queue_if_asked(request, project)}
         return Response(body, status=status.HTTP_201_CREATED if saved.created else status.HTTP_200_OK)
 
 
@@ -171,7 +176,7 @@ class UndoApi(APIView):
         data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
         held = answer_undo(project=project, item_id=data.validated_data["item"], annotator=request.user)
-        return Response({"item": _with_model_views(project, [held])[0], "queue": queue_data(project, request.user)})
+        return Response({"item": _with_model_views(project, [held])[0], "queue": queue_if_asked(request, project)})
 
 
 class HistoryApi(APIView):

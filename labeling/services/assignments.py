@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from labeling.exceptions import BudgetReachedError
 from labeling.models import Assignment, Project
-from labeling.selectors.items import next_item_candidate
+from labeling.selectors.items import model_version_serving, next_item_candidate
 from labeling.selectors.projects import labels_spent
 
 _RACE_RETRIES = 5
@@ -46,20 +46,28 @@ def budget_check(*, project: Project) -> None:
 
 
 @transaction.atomic
-def assignment_queue(*, project: Project, annotator: AbstractBaseUser) -> list[Assignment]:
-    """The items this annotator holds, oldest first, topped up to `project.prefetch`, leases renewed.
+def assignment_queue(*, project: Project, annotator: AbstractBaseUser, size: int | None = None) -> list[Assignment]:
+    """The items this annotator holds, oldest first, topped up to `size` (default `project.prefetch`),
+    leases renewed.
 
-    Raises BudgetReachedError at the budget: no more items are served until an admin raises it.
+    When a newer model version ranks the pool than the one that chose a held item, the held items
+    behind the first (which the page is showing) go back to the pool, so the new ranking's best
+    items come next. Raises BudgetReachedError at the budget: no more items are served until an
+    admin raises it.
     """
     budget_check(project=project)
     get_user_model().objects.select_for_update().filter(pk=annotator.pk).first()  # one top-up per annotator
     assignments_expire(project=project)
     expires = timezone.now() + lease_ttl()
     held = Assignment.objects.filter(item__project=project, annotator=annotator, status=Assignment.Status.OPEN)
+    serving = model_version_serving(project=project)
+    first = held.order_by("created_at", "id").first()
+    if serving is not None and first is not None:
+        held.exclude(pk=first.pk).exclude(model_version=serving).update(status=Assignment.Status.EXPIRED)
     held.update(expires_at=expires)
     queue = list(held.select_related("item", "model_version").order_by("created_at", "id"))
     retries = _RACE_RETRIES
-    while len(queue) < project.prefetch and retries:
+    while len(queue) < (size or project.prefetch) and retries:
         candidate = next_item_candidate(project=project, annotator=annotator)
         if candidate is None:
             break
@@ -93,6 +101,9 @@ def assignment_hold(*, project: Project, annotator: AbstractBaseUser, item_id: i
 
 
 def assignment_next(*, project: Project, annotator: AbstractBaseUser) -> Assignment | None:
-    """The item this annotator should label now (the oldest they hold), or None when nothing is left."""
-    queue = assignment_queue(project=project, annotator=annotator)
+    """The item this annotator should label now (the oldest they hold), or None when nothing is left.
+
+    For scripts that label one item at a time: it holds no more than it hands out.
+    """
+    queue = assignment_queue(project=project, annotator=annotator, size=1)
     return queue[0] if queue else None

@@ -24,7 +24,8 @@ def test_next_item_then_label_it(api, make_digits_project, annotator):
     }
 
     response = api.post(
-        f"/api/projects/{project.pk}/labels/", {"item": item.pk, "label": "2", "duration_ms": 1200}, format="json"
+        f"/api/projects/{project.pk}/labels/?queue=1", {"item": item.pk, "label": "2", "duration_ms": 1200},
+        format="json",
     )
     assert response.status_code == 201
     label = Label.objects.get()
@@ -75,7 +76,7 @@ def test_skip_undo_and_history(api, make_digits_project):
     first, second = (i["id"] for i in api.get(f"/api/projects/{project.pk}/queue/").json()["items"][:2])
     labeled = api.post(f"/api/projects/{project.pk}/labels/", {"item": first, "label": "1"}, format="json")
     assert labeled.status_code == 201
-    skipped = api.post(f"/api/projects/{project.pk}/skips/", {"item": second, "reason": "bad"}, format="json")
+    skipped = api.post(f"/api/projects/{project.pk}/skips/?queue=1", {"item": second, "reason": "bad"}, format="json")
     assert skipped.status_code == 201 and skipped.json()["queue"]["status"]["skips"] == {"bad": 1}
 
     history = api.get(f"/api/projects/{project.pk}/history/").json()["answers"]
@@ -83,7 +84,7 @@ def test_skip_undo_and_history(api, make_digits_project):
         (second, {"kind": "skip", "reason": "bad", "note": ""}), (first, {"kind": "label", "label": "1"}),
     ]  # fmt: skip
 
-    undone = api.post(f"/api/projects/{project.pk}/undo/", {"item": first}, format="json")
+    undone = api.post(f"/api/projects/{project.pk}/undo/?queue=1", {"item": first}, format="json")
     assert undone.status_code == 200 and undone.json()["item"]["id"] == first
     assert not Label.objects.exists()
     assert first in [i["id"] for i in undone.json()["queue"]["items"]]
@@ -106,7 +107,7 @@ def test_bad_skips_and_bad_previous_give_400(api, make_digits_project):
 def test_at_the_budget_the_queue_answers_409_until_an_admin_raises_it(api, make_digits_project):
     project = make_digits_project(per_class=4, label_budget=1)
     item = api.get(f"/api/projects/{project.pk}/queue/").json()["items"][0]["id"]
-    last = api.post(f"/api/projects/{project.pk}/labels/", {"item": item, "label": "1"}, format="json").json()
+    last = api.post(f"/api/projects/{project.pk}/labels/?queue=1", {"item": item, "label": "1"}, format="json").json()
     assert last["queue"]["items"] == [] and last["queue"]["status"]["budget_reached"] is True
 
     refused = api.get(f"/api/projects/{project.pk}/queue/")

@@ -84,3 +84,17 @@ def test_nothing_left_gives_none(make_digits_project, annotator):
     for item in Item.objects.filter(project=project):
         label_item(project=project, item_id=item.pk, annotator=annotator, class_name="0")
     assert assignment_next(project=project, annotator=annotator) is None
+
+
+def test_a_new_ranking_replaces_the_held_items_behind_the_one_on_screen(make_digits_project, annotator):
+    project = make_digits_project(per_class=4, eval_fraction=0.0, prefetch=3)
+    cold = assignment_queue(project=project, annotator=annotator)
+    pool = list(Item.objects.filter(project=project).exclude(pk__in=[a.item_id for a in cold]).order_by("id"))
+    version = ModelVersion.objects.create(project=project, number=1, strategy="entropy", status="done")
+    for rank, item in enumerate(pool[:3]):
+        ItemScore.objects.create(model_version=version, item=item, score=1.0 - rank / 10, rank=rank)
+
+    queue = assignment_queue(project=project, annotator=annotator)
+
+    assert [a.item_id for a in queue] == [cold[0].item_id, pool[0].pk, pool[1].pk]
+    assert [a.model_version_id for a in queue] == [None, version.pk, version.pk]
