@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import torch
 
+from learner.arrays import as_tensor
 from learner.exceptions import LearnerError
 
 Array = Any  # numpy.ndarray | torch.Tensor
@@ -48,3 +50,29 @@ def pool_size(inputs: PoolInputs) -> int:
     if inputs.committee_probs is not None:
         return int(inputs.committee_probs.shape[1])
     raise LearnerError("PoolInputs has no probs, committee_probs or embeddings: nothing to rank.")
+
+
+def inputs_on(inputs: PoolInputs, device: torch.device) -> PoolInputs:
+    """Every array of `inputs` as a tensor on `device`, each moved once (no copy when already there).
+
+    A round hands strategies a mix (numpy probabilities from the host, embeddings on the device);
+    converting here, at entry, means no strategy ever meets the mix. Dtypes are kept (an fp16
+    pool stays fp16, float64 probabilities stay float64). Embeddings computed on demand are
+    moved as their rows are computed.
+    """
+
+    def move(array: Array | None) -> torch.Tensor | None:
+        return None if array is None else as_tensor(array, device)
+
+    embeddings = inputs.embeddings
+    if isinstance(embeddings, EmbeddingsOnDemand):
+        rows = embeddings.rows
+        embeddings = EmbeddingsOnDemand(rows=lambda index: as_tensor(rows(index), device), n=embeddings.n)
+    else:
+        embeddings = move(embeddings)
+    return PoolInputs(
+        probs=move(inputs.probs),
+        committee_probs=move(inputs.committee_probs),
+        embeddings=embeddings,
+        labeled_embeddings=move(inputs.labeled_embeddings),
+    )

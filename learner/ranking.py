@@ -16,7 +16,7 @@ import torch
 from learner.arrays import to_numpy
 from learner.batch import badge, diverse_top_k, k_center_greedy
 from learner.exceptions import LearnerError, UnknownStrategyError
-from learner.inputs import PoolInputs, pool_size
+from learner.inputs import PoolInputs, inputs_on, pool_size
 from learner.selection import rank
 from learner.strategies import STRATEGIES, StrategyOptions
 from learner.types import FloatArray, IntArray
@@ -51,11 +51,16 @@ def rank_pool(
     diverse: bool = True,
     options: StrategyOptions = StrategyOptions(),  # noqa: B008 - frozen, safe to share
 ) -> PoolRanking:
-    """Order the n pool items: the first `batch_size` are the batch to label next."""
+    """Order the n pool items: the first `batch_size` are the batch to label next.
+
+    `inputs` may mix numpy arrays and tensors on any device; each is moved to `device` once,
+    here, and the work stays there. The ranking returned is numpy: the learner's edge.
+    """
     needs = strategy_needs(strategy, diverse=diverse)
     missing = sorted(field for field in needs if getattr(inputs, field) is None)
     if missing:
         raise LearnerError(f"Strategy {strategy!r} needs {missing} in PoolInputs.")
+    inputs = inputs_on(inputs, device)
     n = pool_size(inputs)
     k = min(batch_size, n)
     if strategy in BATCH_STRATEGIES:
@@ -71,8 +76,8 @@ def rank_pool(
         rest = np.setdiff1d(np.arange(n), picks, assume_unique=True)
         return PoolRanking(order=np.concatenate([picks, rng.permutation(rest)]), scores=scores)
 
-    raw = STRATEGIES[strategy].score(inputs, rng, device, options)  # (n,) numpy, or a tensor for tensor inputs
-    scores = (to_numpy(raw) if isinstance(raw, torch.Tensor) else np.asarray(raw)).astype(np.float64)
+    raw = STRATEGIES[strategy].score(inputs, rng, device, options)  # (n,) a tensor on `device`
+    scores = to_numpy(raw).astype(np.float64)
     if "embeddings" not in needs or k == 0:
         return PoolRanking(order=rank(scores), scores=scores)
     batch = diverse_top_k(scores, inputs.embeddings, k, labeled_embeddings=inputs.labeled_embeddings, device=device)

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from learner.batch.distances import take_rows
 from learner.device import resolve_device
 from learner.exceptions import LearnerError
 from learner.inputs import EmbeddingsOnDemand, PoolInputs
@@ -75,7 +76,7 @@ def run_round(
     rng = np.random.default_rng(seed)
     if len(X_pool):
         inputs = PoolInputs(
-            probs=classifier.predict_proba(X_pool),  # cheap, and tells every strategy the pool size
+            probs=classifier.predict_proba_tensor(X_pool),  # cheap, on the device, tells every strategy n
             committee_probs=(
                 classifier.predict_proba_members(X_pool) if isinstance(classifier, SoftmaxCommittee) else None
             ),
@@ -97,4 +98,4 @@ def _pool_embeddings(classifier: SoftmaxClassifier, X_pool: FloatArray, strategy
         return None
     if "embeddings" in strategy_needs(strategy, diverse=False):
         return classifier.embed(X_pool)
-    return EmbeddingsOnDemand(rows=lambda index: classifier.embed(X_pool[index]), n=len(X_pool))
+    return EmbeddingsOnDemand(rows=lambda index: classifier.embed(take_rows(X_pool, index)), n=len(X_pool))

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from learner.arrays import to_numpy
 from learner.device import resolve_device
 from learner.exceptions import LearnerError, NotEnoughLabelsError
 from learner.types import FloatArray
@@ -149,11 +150,15 @@ class SoftmaxClassifier:
     def _validation_loss(self, logits: torch.Tensor, target: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
         return nn.functional.cross_entropy(logits, target, weight=weight)
 
-    @torch.no_grad()
     def predict_proba(self, X: FloatArray | torch.Tensor) -> FloatArray:
-        """Class probabilities (n, n_classes) float64, rows summing to 1."""
+        """Class probabilities (n, n_classes) float64 numpy, rows summing to 1."""
+        return to_numpy(self.predict_proba_tensor(X))
+
+    @torch.no_grad()
+    def predict_proba_tensor(self, X: FloatArray | torch.Tensor) -> torch.Tensor:
+        """The same probabilities (n, n_classes) float64, left on the model's device for a device round."""
         logits = self._logits(self._as_tensor(X)).double()  # (n, n_classes)
-        return torch.softmax(logits, dim=1).cpu().numpy()
+        return torch.softmax(logits, dim=1)
 
     def _logits(self, x: torch.Tensor) -> torch.Tensor:
         """The module's output for x (n, d), computed INFERENCE_ROWS rows at a time and joined

@@ -79,6 +79,12 @@ def _density_entropy(
     return density_weighted(entropy(inputs.probs, device=device), density, beta=options.density_beta)
 
 
+def _random(inputs: PoolInputs, rng: np.random.Generator, device: torch.device, options: StrategyOptions) -> Any:
+    """Like every scorer: a tensor on the device for tensor inputs, numpy for numpy ones."""
+    on_device = isinstance(inputs.probs, torch.Tensor)
+    return random_scores(pool_size(inputs), rng, device=device if on_device else None)
+
+
 _ENTRIES = [
     Strategy("least_confidence", frozenset({"probs"}), lambda i, r, d, o: least_confidence(i.probs, device=d),
              "1 - top probability"),
@@ -104,7 +110,7 @@ _ENTRIES = [
     Strategy("expected_gradient_length", frozenset({"probs", "embeddings"}),
              lambda i, r, d, o: expected_gradient_length(i.probs, i.embeddings, device=d),
              "expected norm of the output layer's gradient"),
-    Strategy("random", frozenset({"probs"}), lambda i, r, d, o: random_scores(pool_size(i), r),
+    Strategy("random", frozenset({"probs"}), _random,
              "uniform random order: the passive baseline"),
 ]  # fmt: skip
 STRATEGIES: dict[str, Strategy] = {entry.name: entry for entry in _ENTRIES}

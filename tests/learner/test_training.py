@@ -8,7 +8,7 @@ from sklearn.datasets import load_digits
 from learner.exceptions import LearnerError, NotEnoughLabelsError, UnknownStrategyError
 from learner.inputs import PoolInputs
 from learner.models.softmax import SoftmaxClassifier, SoftmaxConfig
-from learner.ranking import rank_pool
+from learner.ranking import STRATEGY_NAMES, rank_pool
 from learner.training import run_round
 
 
@@ -117,3 +117,36 @@ def test_batch_diversity_embeds_only_its_shortlist_and_picks_the_same_batch(digi
                             labeled_embeddings=model.embed(digits["X_train"]))  # fmt: skip
     reference = rank_pool("margin", everything, batch_size=10, rng=np.random.default_rng(3), device=torch.device("cpu"))
     np.testing.assert_array_equal(result.ranking.order[:10], reference.order[:10])
+
+
+@pytest.mark.parametrize("strategy", STRATEGY_NAMES)
+def test_every_strategy_runs_a_whole_round_without_bouncing_tensors_through_numpy(
+    digits: dict[str, np.ndarray], strategy: str, tensors_stay_on_device: None
+) -> None:
+    # A round mixes numpy probabilities with device embeddings; on CUDA any np.asarray of a tensor
+    # raises. The fixture makes it raise on CPU too, so CI sees what a GPU worker would.
+    result = run_round(
+        X_train=digits["X_train"][:100], y_train=digits["y_train"][:100], X_pool=digits["X_pool"][:300],
+        X_eval=digits["X_eval"][:50], y_eval=digits["y_eval"][:50], strategy=strategy, seed=0, batch_size=10,
+        config=SoftmaxConfig(epochs=20, validation_fraction=0.0, members=3), device="cpu",
+    )  # fmt: skip
+    order, scores = result.ranking.order, result.ranking.scores
+    assert isinstance(order, np.ndarray) and order.dtype == np.int64
+    assert sorted(order.tolist()) == list(range(300))
+    assert isinstance(scores, np.ndarray) and scores.shape == (300,) and scores.dtype == np.float64
+
+
+@pytest.mark.parametrize("strategy", STRATEGY_NAMES)
+def test_numpy_probs_with_device_embeddings_rank_like_all_numpy(strategy: str, tensors_stay_on_device: None) -> None:
+    rng = np.random.default_rng(0)
+    committee = rng.dirichlet(np.ones(3), size=(4, 80))  # (4, 80, 3)
+    embeddings, labeled = rng.normal(size=(80, 6)), rng.normal(size=(5, 6))
+    mixed = PoolInputs(probs=committee.mean(axis=0), committee_probs=torch.as_tensor(committee),
+                       embeddings=torch.as_tensor(embeddings), labeled_embeddings=torch.as_tensor(labeled))  # fmt: skip
+    plain = PoolInputs(probs=committee.mean(axis=0), committee_probs=committee, embeddings=embeddings,
+                       labeled_embeddings=labeled)  # fmt: skip
+    cpu = torch.device("cpu")
+    got = rank_pool(strategy, mixed, batch_size=8, rng=np.random.default_rng(1), device=cpu)
+    want = rank_pool(strategy, plain, batch_size=8, rng=np.random.default_rng(1), device=cpu)
+    np.testing.assert_array_equal(got.order, want.order)
+    np.testing.assert_allclose(got.scores, want.scores, rtol=1e-12)

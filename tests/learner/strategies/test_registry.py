@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 import torch
 
+from learner.arrays import to_numpy
 from learner.exceptions import LearnerError, UnknownStrategyError
 from learner.inputs import PoolInputs
 from learner.strategies import STRATEGIES, StrategyOptions, get_strategy
@@ -73,3 +74,25 @@ def test_density_beta_trades_uncertainty_for_typicality() -> None:
     np.testing.assert_allclose(entropy_only, STRATEGIES["entropy"].score(pool, rng(0), cpu, OPTIONS), rtol=1e-12)
     weighted = density.score(pool, rng(0), cpu, StrategyOptions(density_beta=3.0))
     assert not np.allclose(weighted / entropy_only, (weighted / entropy_only)[0])  # density now matters per item
+
+
+@pytest.mark.parametrize("name", sorted(STRATEGIES))
+def test_mixed_numpy_and_tensor_inputs_score_where_the_tensors_live(name: str, tensors_stay_on_device: None) -> None:
+    # A round's mix: probabilities from the host, committee and embeddings already on the device.
+    plain = inputs()
+    mixed = PoolInputs(probs=plain.probs, committee_probs=torch.as_tensor(plain.committee_probs),
+                       embeddings=torch.as_tensor(plain.embeddings))  # fmt: skip
+    strategy, cpu = STRATEGIES[name], torch.device("cpu")
+    got = strategy.score(mixed, np.random.default_rng(1), cpu, OPTIONS)
+    want = strategy.score(plain, np.random.default_rng(1), cpu, OPTIONS)
+    reads_a_tensor = any(isinstance(getattr(mixed, field), torch.Tensor) for field in strategy.needs)
+    assert isinstance(got, torch.Tensor) == reads_a_tensor
+    got_values = to_numpy(got) if isinstance(got, torch.Tensor) else got
+    np.testing.assert_allclose(got_values, want, rtol=1e-6, atol=1e-9)
+
+
+def test_random_scores_are_a_tensor_on_the_device_for_tensor_inputs() -> None:
+    pool = inputs(as_torch=True)
+    scores = STRATEGIES["random"].score(pool, np.random.default_rng(5), torch.device("cpu"), OPTIONS)
+    assert isinstance(scores, torch.Tensor) and scores.dtype == torch.float64
+    np.testing.assert_array_equal(scores.numpy(), np.random.default_rng(5).random(40))
