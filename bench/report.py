@@ -51,7 +51,7 @@ def write(name: str, rows: list[dict[str, Any]], summary: dict[str, Any], *, ran
         "",
         "| " + " | ".join(columns) + " |",
         "| " + " | ".join("---" for _ in columns) + " |",
-        *("| " + " | ".join(str(row[c]) for c in columns) + " |" for row in rows),
+        *("| " + " | ".join(str(row.get(c, "")) for c in columns) + " |" for row in rows),
     ]
     path = RESULTS / f"{name}.md"
     path.write_text("\n".join(lines) + "\n")

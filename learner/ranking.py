@@ -76,11 +76,13 @@ def rank_pool(
         rest = np.setdiff1d(np.arange(n), picks, assume_unique=True)
         return PoolRanking(order=np.concatenate([picks, rng.permutation(rest)]), scores=scores)
 
-    raw = STRATEGIES[strategy].score(inputs, rng, device, options)  # (n,) a tensor on `device`
-    scores = to_numpy(raw).astype(np.float64)
-    if "embeddings" not in needs or k == 0:
-        return PoolRanking(order=rank(scores), scores=scores)
-    batch = diverse_top_k(scores, inputs.embeddings, k, labeled_embeddings=inputs.labeled_embeddings, device=device)
-    rest = rank(scores)
-    rest = rest[~np.isin(rest, batch)]
-    return PoolRanking(order=np.concatenate([batch, rest]).astype(np.int64), scores=scores)
+    scored: torch.Tensor = STRATEGIES[strategy].score(inputs, rng, device, options)  # (n,) a tensor on `device`
+    ordered: torch.Tensor = rank(scored)  # (n,) sorted on the device
+    if "embeddings" in needs and k > 0:
+        batch = diverse_top_k(scored, inputs.embeddings, k, labeled_embeddings=inputs.labeled_embeddings,
+                              device=device)  # fmt: skip
+        outside = torch.ones(n, dtype=torch.bool, device=ordered.device)
+        outside[batch] = False  # (n,) True for every row not in the batch
+        ordered = torch.cat([batch, ordered[outside[ordered]]])  # the batch, then the others by score
+    # The learner's edge: the caller persists the ranking, so it leaves the device once, here.
+    return PoolRanking(order=to_numpy(ordered).astype(np.int64), scores=to_numpy(scored).astype(np.float64))

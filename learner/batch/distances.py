@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from learner.arrays import as_tensor
+from learner.arrays import as_tensor, to_numpy
 from learner.exceptions import LearnerError
 from learner.inputs import EmbeddingsOnDemand
 
@@ -64,14 +64,15 @@ def prepare(embeddings: Any, metric: str, device: torch.device, chunk_rows: int 
     return Pool(rows, sq_norms, inv_norms, acc, chunk)
 
 
-def take_rows(embeddings: Any, index: np.ndarray) -> Any:
-    """Rows `index` of a numpy array or torch tensor, gathered where they live (only m rows move),
-    or computed now for EmbeddingsOnDemand."""
-    if isinstance(embeddings, EmbeddingsOnDemand):
-        return embeddings.rows(index)
+def take_rows(embeddings: Any, index: Any) -> Any:
+    """Rows `index` (m,) of a numpy array or torch tensor, gathered where they live (only m rows
+    and m indices move), or computed now for EmbeddingsOnDemand. `index` is numpy or a tensor."""
     if isinstance(embeddings, torch.Tensor):
         return embeddings[torch.as_tensor(index, device=embeddings.device)]
-    return np.asarray(embeddings)[index]
+    host_index = to_numpy(index) if isinstance(index, torch.Tensor) else index  # m indices to a host pool
+    if isinstance(embeddings, EmbeddingsOnDemand):
+        return embeddings.rows(host_index)
+    return np.asarray(embeddings)[host_index]
 
 
 def dots(pool: Pool, vector: torch.Tensor) -> torch.Tensor:
