@@ -17,6 +17,7 @@ from learner.inputs import PoolInputs
 from learner.models.softmax import SoftmaxConfig
 from learner.selection import rank, select_top_k
 from learner.strategies import STRATEGIES, StrategyOptions
+from learner.strategies.mc_dropout import RATE, dropout_masks, mc_bald
 from learner.training import run_round
 
 if TYPE_CHECKING:
@@ -97,7 +98,7 @@ def scorers(check: "Check") -> None:
     inputs, read = pool_inputs(check)
     options, rng = StrategyOptions(), np.random.default_rng(0)
     for name, strategy in sorted(STRATEGIES.items()):
-        if "mc_weights" in strategy.needs:
+        if "head_weight" in strategy.needs:
             continue  # measured in its own section
         seconds = t(lambda strategy=strategy: strategy.score(inputs, rng, t.device, options))  # type: ignore[misc]
         check.add("scorers", f"{name}, {s.n:,} items", seconds, read)
@@ -125,7 +126,7 @@ def whole_round(check: "Check") -> None:
         read = t.one_read(pool)
         host_pool = to_numpy(pool)
         for strategy, resident in (("entropy", True), ("entropy", False), ("margin", True), ("bald", True),
-                                   ("coreset", True)):  # fmt: skip
+                                   ("mc_bald", True), ("coreset", True)):  # fmt: skip
             X_pool = pool if resident else host_pool
             kwargs: dict[str, Any] = dict(
                 X_train=pool[: s.labels], y_train=labels, X_pool=X_pool, X_eval=pool[:0], y_eval=labels[:0],
@@ -136,6 +137,19 @@ def whole_round(check: "Check") -> None:
             check.add("round", f"{strategy}, {n:,} x {d}, {where}", seconds, read,
                       target_ms=300 if (n, d) == (1_000_000, 512) else None)  # fmt: skip
         del pool, host_pool
+
+
+def mc_dropout_bald(check: "Check") -> None:
+    s, t = check.sizes, check.timer
+    base = clustered(s.n, s.d, t.device)
+    gen = torch.Generator(device=t.device).manual_seed(6)
+    weight, bias = 0.05 * torch.randn(s.classes, s.d, device=t.device, generator=gen), torch.zeros(s.classes)
+    masks = torch.as_tensor(dropout_masks(s.passes, s.d, RATE, np.random.default_rng(0)), device=t.device)
+    for name, dtype in DTYPES.items():
+        x = base.to(dtype)
+        seconds = t(lambda x=x: mc_bald(x, weight, bias.to(t.device), masks, device=t.device))  # type: ignore[misc]
+        check.add("MC-dropout BALD", f"{name} {s.n:,} x {s.d}, T = {s.passes}", seconds, t.one_read(x), target_x=3)
+        del x
 
 
 def embedding(check: "Check") -> None:
@@ -172,5 +186,6 @@ SECTIONS: dict[str, Callable[["Check"], None]] = {
     "scorers": scorers,
     "ordering": ordering,
     "round": whole_round,
+    "mc_bald": mc_dropout_bald,
     "embedding": embedding,
 }

@@ -40,6 +40,8 @@ class PoolInputs:
     committee_probs: Array | None = None  # (m, n, c) probabilities of m committee members
     embeddings: Array | EmbeddingsOnDemand | None = None  # (n, d) what the model's head sees for each pool item
     labeled_embeddings: Array | None = None  # (n_labeled, d) the same for labeled items
+    head_weight: Array | None = None  # (c, d) the output layer's weights, trained with dropout on its input
+    head_bias: Array | None = None  # (c,) its bias
 
 
 def pool_size(inputs: PoolInputs) -> int:
@@ -75,4 +77,6 @@ def inputs_on(inputs: PoolInputs, device: torch.device) -> PoolInputs:
         committee_probs=move(inputs.committee_probs),
         embeddings=embeddings,
         labeled_embeddings=move(inputs.labeled_embeddings),
+        head_weight=move(inputs.head_weight),
+        head_bias=move(inputs.head_bias),
     )

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
+from torch import nn
 
 from learner.batch.distances import take_rows
 from learner.device import resolve_device
@@ -66,10 +67,14 @@ def run_round(
     torch_device = resolve_device(device)
     if model is not None and "committee_probs" in needs:
         raise LearnerError(f"Strategy {strategy!r} trains a committee of heads; it takes no custom model.")
+    if model is not None and "head_weight" in needs:
+        raise LearnerError(f"Strategy {strategy!r} trains its own head with dropout; it takes no custom model.")
     if model is not None:
         classifier = model(device)
     elif "committee_probs" in needs:
         classifier = SoftmaxCommittee(replace(config, hidden=0), device=device)
+    elif "head_weight" in needs:  # MC dropout samples the dropout the head was trained with
+        classifier = SoftmaxClassifier(replace(config, dropout=options.mc_dropout), device=device)
     else:
         classifier = SoftmaxClassifier(config, device=device)
     classifier.fit(X_train, y_train)
@@ -82,6 +87,7 @@ def run_round(
             ),
             embeddings=_pool_embeddings(classifier, X_pool, strategy, needs),
             labeled_embeddings=classifier.embed(X_train) if "embeddings" in needs else None,
+            **(_output_layer(classifier) if "head_weight" in needs else {}),
         )
         ranking = rank_pool(strategy, inputs, batch_size=batch_size, rng=rng, device=torch_device, diverse=diverse,
                              options=options)
@@ -99,3 +105,11 @@ def _pool_embeddings(classifier: SoftmaxClassifier, X_pool: FloatArray, strategy
     if "embeddings" in strategy_needs(strategy, diverse=False):
         return classifier.embed(X_pool)
     return EmbeddingsOnDemand(rows=lambda index: classifier.embed(take_rows(X_pool, index)), n=len(X_pool))
+
+
+def _output_layer(classifier: SoftmaxClassifier) -> dict[str, Any]:
+    """The fitted head's output layer as PoolInputs fields: weight (c, d) and bias (c,), on its device."""
+    out = classifier.module_.get_submodule("out") if classifier.module_ is not None else None
+    if not isinstance(out, nn.Linear):
+        raise LearnerError("MC dropout needs a fitted classifier whose output layer `out` is an nn.Linear.")
+    return {"head_weight": out.weight.detach(), "head_bias": out.bias.detach()}

@@ -41,6 +41,7 @@ class SoftmaxConfig:
     min_epochs: int = 50  # never stop before: held-out loss on a few labels often rises after step 1
     seed: int = 0  # weight initialisation, the validation split (and the committee's bootstrap draws)
     members: int = 5  # committee size; only SoftmaxCommittee reads it
+    dropout: float = 0.0  # dropout on the output layer's input while training (MC-dropout BALD needs > 0)
 
 
 def feature_scaler(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -57,8 +58,9 @@ def feature_scaler(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 class SoftmaxHead(nn.Module):
     """Standardised features (n, d_in) -> class logits (n, n_classes)."""
 
-    def __init__(self, d_in: int, n_classes: int, hidden: int = 0) -> None:
+    def __init__(self, d_in: int, n_classes: int, hidden: int = 0, dropout: float = 0.0) -> None:
         super().__init__()
+        self.drop = nn.Dropout(dropout)  # active in train() only; MC-dropout samples it at scoring time
         if hidden > 0:
             self.body: nn.Module = nn.Sequential(nn.Linear(d_in, hidden), nn.ReLU())  # (n, hidden)
             self.out = nn.Linear(hidden, n_classes)
@@ -67,7 +69,7 @@ class SoftmaxHead(nn.Module):
             self.out = nn.Linear(d_in, n_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.out(self.body(x))  # (n, n_classes)
+        return self.out(self.drop(self.body(x)))  # (n, n_classes)
 
 
 class SoftmaxClassifier:
@@ -243,7 +245,7 @@ class SoftmaxClassifier:
         return module.to(self.device)
 
     def _build_module(self) -> nn.Module:
-        return SoftmaxHead(self.n_features_in_, len(self.classes_), self.config.hidden)
+        return SoftmaxHead(self.n_features_in_, len(self.classes_), self.config.hidden, self.config.dropout)
 
     def _as_tensor(self, X: FloatArray | torch.Tensor) -> torch.Tensor:
         x = torch.as_tensor(X if isinstance(X, torch.Tensor) else np.asarray(X, dtype=np.float32), dtype=torch.float32)

@@ -141,10 +141,12 @@ def test_numpy_probs_with_device_embeddings_rank_like_all_numpy(strategy: str, t
     rng = np.random.default_rng(0)
     committee = rng.dirichlet(np.ones(3), size=(4, 80))  # (4, 80, 3)
     embeddings, labeled = rng.normal(size=(80, 6)), rng.normal(size=(5, 6))
+    head = {"head_weight": rng.normal(size=(3, 6)), "head_bias": rng.normal(size=3)}  # numpy, as from a host model
     mixed = PoolInputs(probs=committee.mean(axis=0), committee_probs=torch.as_tensor(committee),
-                       embeddings=torch.as_tensor(embeddings), labeled_embeddings=torch.as_tensor(labeled))  # fmt: skip
+                       embeddings=torch.as_tensor(embeddings), labeled_embeddings=torch.as_tensor(labeled),
+                       **head)  # fmt: skip
     plain = PoolInputs(probs=committee.mean(axis=0), committee_probs=committee, embeddings=embeddings,
-                       labeled_embeddings=labeled)  # fmt: skip
+                       labeled_embeddings=labeled, **head)  # fmt: skip
     cpu = torch.device("cpu")
     got = rank_pool(strategy, mixed, batch_size=8, rng=np.random.default_rng(1), device=cpu)
     want = rank_pool(strategy, plain, batch_size=8, rng=np.random.default_rng(1), device=cpu)
