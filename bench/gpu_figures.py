@@ -4,7 +4,6 @@ Inputs are synthetic where speed does not depend on the numbers (clustered 512-d
 softmax head's probabilities) and real where it does (MNIST-5k images for the encoder).
 """
 
-import copy
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -162,23 +161,45 @@ def embedding(check: "Check") -> None:
         _embedding_at(check, images, size)
 
 
+def pillow_encode(model: torch.nn.Module, images: list[Any], size: int, device: torch.device) -> np.ndarray:
+    """How encode() worked before: Pillow resize and numpy normalise on one CPU thread, fp32 network."""
+    from PIL import Image
+
+    from learner.encoders.images import IMAGENET_MEAN, IMAGENET_STD
+
+    rgb = [image.convert("RGB").resize((size, size), Image.Resampling.BILINEAR) for image in images]
+    pixels = np.stack([np.asarray(image, dtype=np.float32) for image in rgb])  # (n, s, s, 3)
+    x = torch.from_numpy(np.ascontiguousarray(((pixels / 255.0 - IMAGENET_MEAN) / IMAGENET_STD).transpose(0, 3, 1, 2)))
+    with torch.inference_mode():
+        return to_numpy(model.extract_features(x.to(device)).mean(dim=(2, 3)))  # type: ignore[operator]
+
+
 def _embedding_at(check: "Check", images: list[Any], size: int) -> None:
     from learner.encoders.images import EfficientNetLite0Encoder
 
     t = check.timer
 
-    def add(figure: str, seconds: float) -> None:
-        check.add("embedding", f"{figure}, {size} px", seconds, None, images_per_s=round(len(images) / seconds))
+    def add(figure: str, seconds: float, **extra: Any) -> None:
+        check.add("embedding", f"{figure}, {size} px", seconds, None, images_per_s=round(len(images) / seconds),
+                  **extra)  # fmt: skip
 
-    encoder = EfficientNetLite0Encoder(image_size=size, device=t.device)
-    batch = encoder.preprocess(images).to(t.device)
+    fp32 = EfficientNetLite0Encoder(image_size=size, device=t.device, precision="fp32")
+    fast = EfficientNetLite0Encoder(image_size=size, device=t.device)  # bf16 + channels_last on CUDA
+    batch = fp32.preprocess(images).contiguous()
     with torch.inference_mode():
-        add("network alone, fp32", t(lambda: encoder.model.extract_features(batch)))
-        model = copy.deepcopy(encoder.model).to(memory_format=torch.channels_last)
-        fast = batch.to(memory_format=torch.channels_last)
-        with torch.autocast(t.device.type, dtype=torch.bfloat16):
-            add("network alone, bf16 + channels_last", t(lambda: model.extract_features(fast)))
-    add("encode() end to end from decoded images, as before", t(lambda: encoder.encode(images), repeats=3))
+        add("network alone, fp32", t(lambda: fp32.model.extract_features(batch)))
+        if fast.bf16:
+            add("network alone, bf16 + channels_last", t(lambda: fast._features(batch)))
+        last = batch.contiguous(memory_format=torch.channels_last)
+        add("network alone, fp32, channels_last", t(lambda: fp32._features(last)))
+    before = pillow_encode(fp32.model, images, size, t.device)
+    add("encode() before: Pillow on the CPU, fp32", t(lambda: pillow_encode(fp32.model, images, size, t.device),
+        repeats=3))  # fmt: skip
+    for name, encoder in [("fp32", fp32)] + ([("bf16 + channels_last", fast)] if fast.bf16 else []):
+        now = torch.from_numpy(encoder.encode(images))
+        cosine = float(torch.nn.functional.cosine_similarity(now, torch.from_numpy(before), dim=1).min())
+        add(f"encode() now: {name}", t(lambda encoder=encoder: encoder.encode(images), repeats=3),  # type: ignore[misc]
+            min_cosine_to_before=round(cosine, 5))  # fmt: skip
 
 
 SECTIONS: dict[str, Callable[["Check"], None]] = {

@@ -39,7 +39,7 @@ def write(name: str, rows: list[dict[str, Any]], summary: dict[str, Any], *, ran
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     (RESULTS / f"{name}.json").write_text(json.dumps({**meta, "summary": summary, "rows": rows}, indent=2) + "\n")
-    columns = list(rows[0]) if rows else []
+    columns = list(dict.fromkeys(key for row in rows for key in row))  # every key, first-seen order
     lines = [
         f"# {name}",
         "",
