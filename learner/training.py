@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
+import torch
 from torch import nn
 
 from learner.batch.distances import take_rows
@@ -18,8 +19,9 @@ from learner.inputs import EmbeddingsOnDemand, PoolInputs
 from learner.models.committee import SoftmaxCommittee
 from learner.models.softmax import SoftmaxClassifier, SoftmaxConfig
 from learner.ranking import PoolRanking, rank_pool, strategy_needs
+from learner.resident import RESIDENT_POOLS, PoolKey, ResidentPools
 from learner.strategies import StrategyOptions
-from learner.types import FloatArray
+from learner.types import FloatArray, IntArray
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,7 @@ def run_round(
     *,
     X_train: FloatArray,
     y_train: Any,
-    X_pool: FloatArray,
+    X_pool: Any,
     X_eval: FloatArray,
     y_eval: Any,
     strategy: str,
@@ -50,6 +52,9 @@ def run_round(
     options: StrategyOptions = StrategyOptions(),  # noqa: B008 - frozen, safe to share
     device: str = "auto",
     model: Callable[[str], SoftmaxClassifier] | None = None,
+    pool_key: PoolKey | None = None,
+    pool_rows: IntArray | None = None,
+    resident: ResidentPools | None = None,
 ) -> RoundResult:
     """Fit on (X_train (n_train, d), y_train (n_train,)), rank X_pool (n_pool, d) with `strategy`.
 
@@ -60,7 +65,49 @@ def run_round(
     `model`, when given, builds the classifier from the device instead (e.g. a LastBlockClassifier
     on prefix maps); committee strategies need a committee of heads, so they refuse it: callers
     with such a strategy pass frozen embeddings and no `model`.
+
+    Resident pools: with `pool_key`, X_pool is the whole embedding set that key names (N, d), or
+    a callable loading it, kept on the device between rounds (`resident`, by default the
+    process's learner.resident.RESIDENT_POOLS; loaded only when the key or its generation is
+    new), and `pool_rows` (n_pool,) picks this round's pool from it on the device (all rows when
+    None). If the device runs out of memory the resident pools are dropped and the round runs
+    once more from the host array.
     """
+    kwargs: dict[str, Any] = dict(
+        X_train=X_train, y_train=y_train, X_eval=X_eval, y_eval=y_eval, strategy=strategy, seed=seed,
+        batch_size=batch_size, diverse=diverse, config=config, options=options, device=device, model=model,
+    )  # fmt: skip
+    if pool_key is None:
+        return _run_round(X_pool=X_pool if pool_rows is None else take_rows(X_pool, pool_rows), **kwargs)
+    strategy_needs(strategy, diverse=diverse)  # UnknownStrategyError before anything is loaded
+    pools = RESIDENT_POOLS if resident is None else resident
+    load = X_pool if callable(X_pool) else (lambda: X_pool)
+    matrix = pools.get(pool_key, load, resolve_device(device))
+    try:
+        return _run_round(X_pool=matrix if pool_rows is None else take_rows(matrix, pool_rows), **kwargs)
+    except torch.OutOfMemoryError:
+        pools.clear()  # outside this block the failed round's frames (and their tensors) are gone too
+    del matrix
+    host = load()
+    return _run_round(X_pool=host if pool_rows is None else take_rows(host, pool_rows), **kwargs)
+
+
+def _run_round(
+    *,
+    X_train: FloatArray,
+    y_train: Any,
+    X_pool: Any,
+    X_eval: FloatArray,
+    y_eval: Any,
+    strategy: str,
+    seed: int,
+    batch_size: int,
+    diverse: bool,
+    config: SoftmaxConfig,
+    options: StrategyOptions,
+    device: str,
+    model: Callable[[str], SoftmaxClassifier] | None,
+) -> RoundResult:
     needs = strategy_needs(strategy, diverse=diverse)  # UnknownStrategyError before any training
     if len(y_eval) != len(X_eval):
         raise LearnerError(f"X_eval has {len(X_eval)} rows but y_eval has {len(y_eval)} labels.")

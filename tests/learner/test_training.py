@@ -9,6 +9,7 @@ from learner.exceptions import LearnerError, NotEnoughLabelsError, UnknownStrate
 from learner.inputs import PoolInputs
 from learner.models.softmax import SoftmaxClassifier, SoftmaxConfig
 from learner.ranking import STRATEGY_NAMES, rank_pool
+from learner.resident import PoolKey, ResidentPools
 from learner.training import run_round
 
 
@@ -152,3 +153,49 @@ def test_numpy_probs_with_device_embeddings_rank_like_all_numpy(strategy: str, t
     want = rank_pool(strategy, plain, batch_size=8, rng=np.random.default_rng(1), device=cpu)
     np.testing.assert_array_equal(got.order, want.order)
     np.testing.assert_allclose(got.scores, want.scores, rtol=1e-12)
+
+
+def test_a_resident_pool_ranks_like_a_host_pool_and_loads_once(
+    digits: dict[str, np.ndarray], tensors_stay_on_device: None
+) -> None:
+    everything = np.concatenate([digits["X_pool"], digits["X_eval"]])  # the whole embedding set
+    rows = np.arange(0, len(digits["X_pool"]), 2)  # this round's pool: every other pool row
+    loads: list[int] = []
+
+    def load() -> np.ndarray:
+        loads.append(1)
+        return everything
+
+    pools = ResidentPools()
+    common: dict[str, Any] = dict(X_train=digits["X_train"], y_train=digits["y_train"], X_eval=digits["X_eval"],
+                                  y_eval=digits["y_eval"], strategy="margin", seed=0, device="cpu")  # fmt: skip
+    expected = run_round(X_pool=digits["X_pool"][rows], **common)
+    for _ in range(2):
+        got = run_round(X_pool=load, pool_key=PoolKey("digits", 1), pool_rows=rows, resident=pools, **common)
+        np.testing.assert_array_equal(got.ranking.order, expected.ranking.order)
+        np.testing.assert_allclose(got.pool_scores, expected.pool_scores, rtol=1e-12)
+    assert len(loads) == 1 and pools.hits == 1
+    run_round(X_pool=load, pool_key=PoolKey("digits", 2), pool_rows=rows, resident=pools, **common)
+    assert len(loads) == 2  # a new generation of the set is loaded again
+
+
+def test_out_of_memory_in_a_resident_round_drops_the_pools_and_runs_from_the_host(
+    digits: dict[str, np.ndarray], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import learner.training
+
+    real, seen = learner.training._run_round, []
+
+    def first_call_runs_out(**kwargs: Any) -> Any:
+        seen.append(type(kwargs["X_pool"]))
+        if len(seen) == 1:
+            raise torch.OutOfMemoryError("CUDA out of memory")
+        return real(**kwargs)
+
+    monkeypatch.setattr(learner.training, "_run_round", first_call_runs_out)
+    pools = ResidentPools()
+    result = run_round(X_train=digits["X_train"], y_train=digits["y_train"], X_pool=digits["X_pool"],
+                       X_eval=digits["X_eval"], y_eval=digits["y_eval"], strategy="entropy", seed=0, device="cpu",
+                       pool_key=PoolKey("digits", 1), resident=pools)  # fmt: skip
+    assert seen == [torch.Tensor, np.ndarray] and len(pools) == 0
+    assert result.pool_scores.shape == (len(digits["X_pool"]),)
