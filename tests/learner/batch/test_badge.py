@@ -115,3 +115,10 @@ def test_cuda_half_precision_picks_what_cpu_float32_picks(half: torch.dtype) -> 
     got = badge(torch.as_tensor(probs).cuda(), embeddings.cuda(), 50, rng=3, device="cuda")
     # D^2 draws may part ways once float32 sums round differently; the first pick cannot.
     assert got[0] == badge(probs, embeddings.float(), 1, rng=3, device="cpu")[0] and len(set(got.tolist())) == 50
+
+
+def test_mixed_numpy_and_tensor_inputs_pick_what_numpy_picks(tensors_stay_on_device: None) -> None:
+    probs, embeddings = tiny_problem(3, n=60, c=4, d=5)
+    expected = badge(probs, embeddings, 12, rng=1, device="cpu")
+    np.testing.assert_array_equal(badge(probs, torch.as_tensor(embeddings), 12, rng=1, device="cpu"), expected)
+    np.testing.assert_array_equal(badge(torch.as_tensor(probs), embeddings, 12, rng=1, device="cpu"), expected)

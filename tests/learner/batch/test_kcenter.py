@@ -198,3 +198,14 @@ def test_cuda_half_precision_uses_one_native_product_and_picks_what_float32_pick
         cuda = k_center_greedy(pool.cuda(), 64, metric=metric, device="cuda")
         np.testing.assert_array_equal(cuda[0], cpu[0])
         np.testing.assert_allclose(cuda[1], cpu[1], rtol=1e-4)
+
+
+def test_mixed_numpy_and_tensor_inputs_pick_what_numpy_picks(tensors_stay_on_device: None) -> None:
+    rng = np.random.default_rng(8)
+    pool, labeled = rng.normal(size=(200, 6)), rng.normal(size=(7, 6))
+    for metric in METRICS:
+        expected = k_center_greedy(pool, 15, labeled_embeddings=labeled, metric=metric, device="cpu")
+        got = k_center_greedy(torch.as_tensor(pool), 15, labeled_embeddings=labeled, metric=metric, device="cpu")
+        np.testing.assert_array_equal(got[0], expected[0])
+        got = k_center_greedy(pool, 15, labeled_embeddings=torch.as_tensor(labeled), metric=metric, device="cpu")
+        np.testing.assert_array_equal(got[0], expected[0])
