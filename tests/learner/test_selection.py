@@ -83,3 +83,19 @@ def test_nan_goes_after_minus_infinity_at_the_cut() -> None:
     big = np.concatenate([np.full(30, np.nan), [-np.inf, 1.0]])
     assert select_top_k(big, 3).tolist() == [31, 30, 0]
     assert select_top_k(torch.as_tensor(big), 3).tolist() == [31, 30, 0]
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_cuda_orders_like_numpy(dtype: torch.dtype) -> None:
+    rng = np.random.default_rng(0)
+    scores = rng.choice([0.0, -0.0, 0.25, 1.0, np.inf, -np.inf, np.nan], size=200_000)  # ties everywhere
+    scores[::7] = rng.random(len(scores[::7]))
+    on_cuda = torch.as_tensor(scores, dtype=dtype, device="cuda")
+    host = on_cuda.cpu().numpy().astype(np.float64)
+    ranked = rank(on_cuda)
+    assert ranked.device.type == "cuda"
+    np.testing.assert_array_equal(ranked.cpu().numpy(), rank(host))
+    for k in (1, 20, 5000, 200_000):
+        np.testing.assert_array_equal(select_top_k(on_cuda, k).cpu().numpy(), rank(host)[:k])
