@@ -199,3 +199,18 @@ def test_out_of_memory_in_a_resident_round_drops_the_pools_and_runs_from_the_hos
                        pool_key=PoolKey("digits", 1), resident=pools)  # fmt: skip
     assert seen == [torch.Tensor, np.ndarray] and len(pools) == 0
     assert result.pool_scores.shape == (len(digits["X_pool"]),)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("strategy", STRATEGY_NAMES)
+def test_every_strategy_runs_a_whole_round_on_cuda(digits: dict[str, np.ndarray], strategy: str) -> None:
+    # The crash the issue found: numpy probabilities meeting device embeddings inside a round.
+    common: dict[str, Any] = dict(
+        X_train=digits["X_train"], y_train=digits["y_train"], X_pool=digits["X_pool"], X_eval=digits["X_eval"],
+        y_eval=digits["y_eval"], strategy=strategy, seed=0, batch_size=10, device="cuda",
+    )  # fmt: skip
+    for extra in ({}, {"pool_key": PoolKey("digits", 0), "resident": ResidentPools()}):
+        result = run_round(**common, **extra)
+        assert sorted(result.ranking.order.tolist()) == list(range(len(digits["X_pool"])))
+        assert result.eval_accuracy is not None and result.eval_accuracy > 0.8
