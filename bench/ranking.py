@@ -46,6 +46,8 @@ def synthetic(n: int, device: torch.device, seed: int = 0) -> tuple[PoolInputs, 
         committee_probs=committee.to(device),
         embeddings=emb.to(device),
         labeled_embeddings=labeled.to(device),
+        head_weight=heads[0].T.contiguous().to(device),  # (C, D): one head, for MC-dropout BALD
+        head_bias=torch.zeros(CLASSES, device=device),
     )
     return inputs, emb
 

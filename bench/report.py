@@ -39,7 +39,7 @@ def write(name: str, rows: list[dict[str, Any]], summary: dict[str, Any], *, ran
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     (RESULTS / f"{name}.json").write_text(json.dumps({**meta, "summary": summary, "rows": rows}, indent=2) + "\n")
-    columns = list(rows[0]) if rows else []
+    columns = list(dict.fromkeys(key for row in rows for key in row))  # every key, first-seen order
     lines = [
         f"# {name}",
         "",
@@ -51,7 +51,7 @@ def write(name: str, rows: list[dict[str, Any]], summary: dict[str, Any], *, ran
         "",
         "| " + " | ".join(columns) + " |",
         "| " + " | ".join("---" for _ in columns) + " |",
-        *("| " + " | ".join(str(row[c]) for c in columns) + " |" for row in rows),
+        *("| " + " | ".join(str(row.get(c, "")) for c in columns) + " |" for row in rows),
     ]
     path = RESULTS / f"{name}.md"
     path.write_text("\n".join(lines) + "\n")

@@ -29,10 +29,22 @@ def as_float_tensor(array: Any, device: torch.device, name: str, ndim: int) -> t
 
 def like_input(original: Any, result: torch.Tensor) -> Any:
     """`result` as float64 numpy when `original` was not a tensor, else as the tensor itself."""
-    if isinstance(original, torch.Tensor):
+    return like_inputs((original,), result)
+
+
+def like_inputs(originals: tuple[Any, ...], result: torch.Tensor) -> Any:
+    """`result` itself when any of `originals` is a tensor (mixed inputs mean a device round: the
+    answer stays on the device), else as float64 numpy."""
+    if any(isinstance(original, torch.Tensor) for original in originals):
         return result
-    return result.detach().cpu().numpy().astype(np.float64, copy=False)
+    return to_numpy(result).astype(np.float64, copy=False)
 
 
 def to_numpy(tensor: torch.Tensor) -> np.ndarray:
+    """The learner's one door from tensors to numpy: a copy on the host when the caller asks for one.
+
+    Every deliberate conversion goes through here, so a test can make all others raise
+    (tests/learner/conftest.py, `tensors_stay_on_device`) and catch, on a CPU, the
+    conversions that would fail or stall on a GPU.
+    """
     return tensor.detach().cpu().numpy()

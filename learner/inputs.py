@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import torch
 
+from learner.arrays import as_tensor
 from learner.exceptions import LearnerError
 
 Array = Any  # numpy.ndarray | torch.Tensor
@@ -38,6 +40,8 @@ class PoolInputs:
     committee_probs: Array | None = None  # (m, n, c) probabilities of m committee members
     embeddings: Array | EmbeddingsOnDemand | None = None  # (n, d) what the model's head sees for each pool item
     labeled_embeddings: Array | None = None  # (n_labeled, d) the same for labeled items
+    head_weight: Array | None = None  # (c, d) the output layer's weights, trained with dropout on its input
+    head_bias: Array | None = None  # (c,) its bias
 
 
 def pool_size(inputs: PoolInputs) -> int:
@@ -48,3 +52,31 @@ def pool_size(inputs: PoolInputs) -> int:
     if inputs.committee_probs is not None:
         return int(inputs.committee_probs.shape[1])
     raise LearnerError("PoolInputs has no probs, committee_probs or embeddings: nothing to rank.")
+
+
+def inputs_on(inputs: PoolInputs, device: torch.device) -> PoolInputs:
+    """Every array of `inputs` as a tensor on `device`, each moved once (no copy when already there).
+
+    A round hands strategies a mix (numpy probabilities from the host, embeddings on the device);
+    converting here, at entry, means no strategy ever meets the mix. Dtypes are kept (an fp16
+    pool stays fp16, float64 probabilities stay float64). Embeddings computed on demand are
+    moved as their rows are computed.
+    """
+
+    def move(array: Array | None) -> torch.Tensor | None:
+        return None if array is None else as_tensor(array, device)
+
+    embeddings = inputs.embeddings
+    if isinstance(embeddings, EmbeddingsOnDemand):
+        rows = embeddings.rows
+        embeddings = EmbeddingsOnDemand(rows=lambda index: as_tensor(rows(index), device), n=embeddings.n)
+    else:
+        embeddings = move(embeddings)
+    return PoolInputs(
+        probs=move(inputs.probs),
+        committee_probs=move(inputs.committee_probs),
+        embeddings=embeddings,
+        labeled_embeddings=move(inputs.labeled_embeddings),
+        head_weight=move(inputs.head_weight),
+        head_bias=move(inputs.head_bias),
+    )

@@ -16,7 +16,7 @@ import torch
 from learner.arrays import to_numpy
 from learner.batch import badge, diverse_top_k, k_center_greedy
 from learner.exceptions import LearnerError, UnknownStrategyError
-from learner.inputs import PoolInputs, pool_size
+from learner.inputs import PoolInputs, inputs_on, pool_size
 from learner.selection import rank
 from learner.strategies import STRATEGIES, StrategyOptions
 from learner.types import FloatArray, IntArray
@@ -51,11 +51,16 @@ def rank_pool(
     diverse: bool = True,
     options: StrategyOptions = StrategyOptions(),  # noqa: B008 - frozen, safe to share
 ) -> PoolRanking:
-    """Order the n pool items: the first `batch_size` are the batch to label next."""
+    """Order the n pool items: the first `batch_size` are the batch to label next.
+
+    `inputs` may mix numpy arrays and tensors on any device; each is moved to `device` once,
+    here, and the work stays there. The ranking returned is numpy: the learner's edge.
+    """
     needs = strategy_needs(strategy, diverse=diverse)
     missing = sorted(field for field in needs if getattr(inputs, field) is None)
     if missing:
         raise LearnerError(f"Strategy {strategy!r} needs {missing} in PoolInputs.")
+    inputs = inputs_on(inputs, device)
     n = pool_size(inputs)
     k = min(batch_size, n)
     if strategy in BATCH_STRATEGIES:
@@ -71,11 +76,13 @@ def rank_pool(
         rest = np.setdiff1d(np.arange(n), picks, assume_unique=True)
         return PoolRanking(order=np.concatenate([picks, rng.permutation(rest)]), scores=scores)
 
-    raw = STRATEGIES[strategy].score(inputs, rng, device, options)  # (n,) numpy, or a tensor for tensor inputs
-    scores = (to_numpy(raw) if isinstance(raw, torch.Tensor) else np.asarray(raw)).astype(np.float64)
-    if "embeddings" not in needs or k == 0:
-        return PoolRanking(order=rank(scores), scores=scores)
-    batch = diverse_top_k(scores, inputs.embeddings, k, labeled_embeddings=inputs.labeled_embeddings, device=device)
-    rest = rank(scores)
-    rest = rest[~np.isin(rest, batch)]
-    return PoolRanking(order=np.concatenate([batch, rest]).astype(np.int64), scores=scores)
+    scored: torch.Tensor = STRATEGIES[strategy].score(inputs, rng, device, options)  # (n,) a tensor on `device`
+    ordered: torch.Tensor = rank(scored)  # (n,) sorted on the device
+    if "embeddings" in needs and k > 0:
+        batch = diverse_top_k(scored, inputs.embeddings, k, labeled_embeddings=inputs.labeled_embeddings,
+                              device=device)  # fmt: skip
+        outside = torch.ones(n, dtype=torch.bool, device=ordered.device)
+        outside[batch] = False  # (n,) True for every row not in the batch
+        ordered = torch.cat([batch, ordered[outside[ordered]]])  # the batch, then the others by score
+    # The learner's edge: the caller persists the ranking, so it leaves the device once, here.
+    return PoolRanking(order=to_numpy(ordered).astype(np.int64), scores=to_numpy(scored).astype(np.float64))

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from learner.arrays import as_tensor
-from learner.batch.distances import Pool, check_k, dots, prepare, snap
+from learner.batch.distances import Pool, check_k, prepare, row_dots, snap
 from learner.device import resolve_device
 from learner.exceptions import LearnerError
 from learner.types import IntArray
@@ -73,7 +73,7 @@ def gradient_factors(probs: Any, pool: Pool) -> tuple[torch.Tensor, torch.Tensor
 def gradient_sq_distances(pool: Pool, a: torch.Tensor, g_sq: torch.Tensor, index: int) -> torch.Tensor:
     """||g_i - g_index||^2 for every i -> (n,), from (n, c) and (n, d) products, no (n, c*d)."""
     a_dots = a @ a[index]  # (n, c) @ (c,) -> (n,)
-    h_dots = dots(pool, pool.rows[index])  # (n, d) @ (d,) -> (n,)
+    h_dots = row_dots(pool, torch.tensor(index, device=pool.rows.device))  # (n, d) @ (d,) -> (n,)
     scale = g_sq + g_sq[index]
     return snap(scale - 2 * a_dots * h_dots, scale)
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from learner.arrays import as_tensor
+from learner.arrays import as_tensor, to_numpy
 from learner.exceptions import LearnerError
 from learner.inputs import EmbeddingsOnDemand
 
@@ -64,14 +64,15 @@ def prepare(embeddings: Any, metric: str, device: torch.device, chunk_rows: int 
     return Pool(rows, sq_norms, inv_norms, acc, chunk)
 
 
-def take_rows(embeddings: Any, index: np.ndarray) -> Any:
-    """Rows `index` of a numpy array or torch tensor, gathered where they live (only m rows move),
-    or computed now for EmbeddingsOnDemand."""
-    if isinstance(embeddings, EmbeddingsOnDemand):
-        return embeddings.rows(index)
+def take_rows(embeddings: Any, index: Any) -> Any:
+    """Rows `index` (m,) of a numpy array or torch tensor, gathered where they live (only m rows
+    and m indices move), or computed now for EmbeddingsOnDemand. `index` is numpy or a tensor."""
     if isinstance(embeddings, torch.Tensor):
         return embeddings[torch.as_tensor(index, device=embeddings.device)]
-    return np.asarray(embeddings)[index]
+    host_index = to_numpy(index) if isinstance(index, torch.Tensor) else index  # m indices to a host pool
+    if isinstance(embeddings, EmbeddingsOnDemand):
+        return embeddings.rows(host_index)
+    return np.asarray(embeddings)[host_index]
 
 
 def dots(pool: Pool, vector: torch.Tensor) -> torch.Tensor:
@@ -85,6 +86,48 @@ def dots(pool: Pool, vector: torch.Tensor) -> torch.Tensor:
         for block, dst in zip(pool.rows.split(pool.chunk_rows), out.split(pool.chunk_rows), strict=True):
             torch.mv(block.to(pool.acc), vector, out=dst)  # (b, d) @ (d,) -> (b,)
     return out if pool.inv_norms is None else out.mul_(pool.inv_norms)
+
+
+_NATIVE_LOW_PRECISION: dict[tuple[str, torch.dtype], bool] = {}  # (device type, dtype) -> out_dtype GEMM works
+
+
+def row_dots(pool: Pool, index: torch.Tensor) -> torch.Tensor:
+    """x_i . x_index for every row i (unit rows for cosine) -> (n,) in pool.acc; one read of the matrix.
+
+    The center is a row of the pool, so it is exact in the pool's own dtype and needs no
+    upcast: an fp16/bf16 pool on CUDA is multiplied as it is, accumulating and writing float32
+    in one GEMV (torch.mm's out_dtype). Upcasting chunk copies first, as `dots` must for an
+    arbitrary vector, reads 2 bytes, writes 4 and reads 4 again per element: 5x the traffic of
+    one read, which made fp16 k-center 7x its floor on an H100. The cosine scaling by both
+    inverse norms comes after the product, on (n,) floats. CPUs have no such kernel; there the
+    chunked upcast (which stays in cache) is used.
+    """
+    at = index.view(1)
+    center = pool.rows.index_select(0, at)  # (1, d) in the pool's dtype, exact
+    if pool.rows.dtype == pool.acc:
+        out = (pool.rows @ center[0]).to(pool.acc)  # (n, d) @ (d,) -> (n,)
+    elif _native_low_precision(pool.rows.device, pool.rows.dtype):
+        out = torch.mm(pool.rows, center.T, out_dtype=pool.acc)[:, 0]  # (n, d) @ (d, 1) -> (n,) float32
+    else:
+        return dots(pool, center[0].to(pool.acc) * (1 if pool.inv_norms is None else pool.inv_norms[at]))
+    if pool.inv_norms is not None:
+        out.mul_(pool.inv_norms).mul_(pool.inv_norms.index_select(0, at))
+    return out
+
+
+def _native_low_precision(device: torch.device, dtype: torch.dtype) -> bool:
+    """Whether torch.mm(fp16/bf16, ..., out_dtype=float32) runs here (CUDA builds since torch 2.8), tried once."""
+    key = (device.type, dtype)
+    if key not in _NATIVE_LOW_PRECISION:
+        works = device.type == "cuda"
+        if works:
+            try:
+                probe = torch.ones(4, 8, dtype=dtype, device=device)
+                works = bool(torch.mm(probe, probe.T, out_dtype=torch.float32)[0, 0] == 8)
+            except (RuntimeError, TypeError, NotImplementedError):
+                works = False
+        _NATIVE_LOW_PRECISION[key] = works
+    return _NATIVE_LOW_PRECISION[key]
 
 
 def unit_rows(pool: Pool, start: int, stop: int) -> torch.Tensor:
@@ -105,12 +148,8 @@ def snap(sq: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
 
 def sq_distances_to(pool: Pool, index: torch.Tensor) -> torch.Tensor:
     """Squared distance of every row to row `index` (0-d tensor, no host sync) -> (n,)."""
-    at = index.view(1)
-    center = pool.rows.index_select(0, at)[0].to(pool.acc)  # (d,)
-    if pool.inv_norms is not None:
-        center = center * pool.inv_norms.index_select(0, at)
-    center_sq = pool.sq_norms.index_select(0, at)  # (1,)
-    sq = dots(pool, center).mul_(-2).add_(pool.sq_norms).add_(center_sq)
+    center_sq = pool.sq_norms.index_select(0, index.view(1))  # (1,)
+    sq = row_dots(pool, index).mul_(-2).add_(pool.sq_norms).add_(center_sq)
     return snap(sq, pool.sq_norms + center_sq)
 
 

@@ -22,11 +22,10 @@ from learner.batch.kcenter import farthest_first, initial_min_sq
 from learner.device import resolve_device
 from learner.exceptions import LearnerError
 from learner.selection import select_top_k
-from learner.types import FloatArray, IntArray
 
 
 def diverse_top_k(
-    scores: FloatArray,
+    scores: Any,
     embeddings: Any,
     k: int,
     *,
@@ -35,9 +34,11 @@ def diverse_top_k(
     labeled_embeddings: Any | None = None,
     device: str | torch.device = "auto",
     chunk_rows: int | None = None,
-) -> IntArray:
+) -> Any:
     """min(k, n) pool indices (k,) int64: the top scorer first, then farthest-first.
 
+    numpy scores give numpy indices; tensor scores give an int64 tensor on their device, and
+    the shortlist is chosen there too (learner.selection.select_top_k).
     scores: (n,), higher = ask first (any learner.strategies scorer); embeddings: (n, d) numpy
     or torch. Only the top M = min(n, candidates * k) rows by score are read and moved to the
     device. If the shortlist holds fewer than k distinct points, duplicates fill the end of the
@@ -50,11 +51,12 @@ def diverse_top_k(
     n = len(scores)
     if len(embeddings) != n:
         raise LearnerError(f"scores have {n} rows but embeddings have {len(embeddings)}.")
-    shortlist = select_top_k(scores, min(n, candidates * k))  # (M,) best score first
+    shortlist = select_top_k(scores, min(n, candidates * k))  # (M,) best score first, where scores live
+    on_device = isinstance(shortlist, torch.Tensor)
     if k == 0 or len(shortlist) == 0:
-        return np.zeros(0, dtype=np.int64)
+        return shortlist[:0] if on_device else np.zeros(0, dtype=np.int64)
     dev = resolve_device(device)
     pool = prepare(take_rows(embeddings, shortlist), metric, dev, chunk_rows)
     min_sq = initial_min_sq(pool, labeled_embeddings, metric, dev)
     picks, _ = farthest_first(pool, min(k, len(shortlist)), min_sq, first=0)  # row 0 = top scorer
-    return shortlist[to_numpy(picks)]
+    return shortlist[picks.to(shortlist.device)] if on_device else shortlist[to_numpy(picks)]

@@ -68,5 +68,5 @@ class SoftmaxCommittee(SoftmaxClassifier):
         """Every member's class probabilities (m, n, c) float32, on the model's device."""
         return torch.softmax(self._logits(self._as_tensor(X)), dim=-1)  # (m, n, c)
 
-    def predict_proba(self, X: FloatArray | torch.Tensor) -> FloatArray:
-        return self.predict_proba_members(X).double().mean(dim=0).cpu().numpy()  # (n, c) consensus
+    def predict_proba_tensor(self, X: FloatArray | torch.Tensor) -> torch.Tensor:
+        return self.predict_proba_members(X).double().mean(dim=0)  # (n, c) consensus, on the device

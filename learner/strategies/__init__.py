@@ -9,6 +9,7 @@ family per module, usable from a notebook:
 - committee: vote_entropy, consensus_entropy, max_disagreement, bald (= kl_consensus)
 - density: information_density and the density-weighted entropy built from it
 - gradient: expected_gradient_length
+- mc_dropout: mc_bald, BALD over T dropout passes of the output layer, fused into one product
 - random: the passive baseline every strategy must beat
 
 Batch strategies that choose a whole batch jointly (core-set, BADGE) live in learner.batch;
@@ -22,11 +23,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from learner.exceptions import UnknownStrategyError
+from learner.exceptions import LearnerError, UnknownStrategyError
 from learner.inputs import PoolInputs, pool_size
 from learner.strategies.committee import bald, consensus_entropy, max_disagreement, vote_entropy
 from learner.strategies.density import REFERENCE_SIZE, density_weighted, information_density
 from learner.strategies.gradient import expected_gradient_length
+from learner.strategies.mc_dropout import PASSES, RATE, dropout_masks, mc_bald
 from learner.strategies.random import random_scores
 from learner.strategies.uncertainty import entropy, least_confidence, margin
 
@@ -44,6 +46,7 @@ __all__ = [
     "least_confidence",
     "margin",
     "max_disagreement",
+    "mc_bald",
     "random_scores",
     "vote_entropy",
 ]
@@ -56,6 +59,8 @@ class StrategyOptions:
 
     density_beta: float = 1.0  # information density: 0 ignores density, larger favours typical items
     density_reference_size: int = REFERENCE_SIZE  # pool rows the mean similarity is taken over
+    mc_passes: int = PASSES  # MC-dropout BALD: stochastic passes T
+    mc_dropout: float = RATE  # MC-dropout BALD: dropout rate the head trains and is sampled with
 
 
 ScoreFn = Callable[[PoolInputs, np.random.Generator, torch.device, StrategyOptions], Any]
@@ -77,6 +82,21 @@ def _density_entropy(
     density = information_density(inputs.embeddings, reference_size=options.density_reference_size, rng=rng,
                                   device=device)  # fmt: skip
     return density_weighted(entropy(inputs.probs, device=device), density, beta=options.density_beta)
+
+
+def _mc_bald(inputs: PoolInputs, rng: np.random.Generator, device: torch.device, options: StrategyOptions) -> Any:
+    """T dropout masks drawn from the strategy's rng, then one fused pass over the embeddings."""
+    if inputs.head_weight is None:
+        raise LearnerError("mc_bald needs the output layer's weights (PoolInputs.head_weight).")
+    d = int(inputs.head_weight.shape[1])
+    masks = torch.as_tensor(dropout_masks(options.mc_passes, d, options.mc_dropout, rng), device=device)  # (T, d)
+    return mc_bald(inputs.embeddings, inputs.head_weight, inputs.head_bias, masks, device=device)
+
+
+def _random(inputs: PoolInputs, rng: np.random.Generator, device: torch.device, options: StrategyOptions) -> Any:
+    """Like every scorer: a tensor on the device for tensor inputs, numpy for numpy ones."""
+    on_device = isinstance(inputs.probs, torch.Tensor)
+    return random_scores(pool_size(inputs), rng, device=device if on_device else None)
 
 
 _ENTRIES = [
@@ -104,7 +124,9 @@ _ENTRIES = [
     Strategy("expected_gradient_length", frozenset({"probs", "embeddings"}),
              lambda i, r, d, o: expected_gradient_length(i.probs, i.embeddings, device=d),
              "expected norm of the output layer's gradient"),
-    Strategy("random", frozenset({"probs"}), lambda i, r, d, o: random_scores(pool_size(i), r),
+    Strategy("mc_bald", frozenset({"embeddings", "head_weight"}), _mc_bald,
+             "MC-dropout BALD: mutual information over T dropout passes of the head (Gal et al. 2017)"),
+    Strategy("random", frozenset({"probs"}), _random,
              "uniform random order: the passive baseline"),
 ]  # fmt: skip
 STRATEGIES: dict[str, Strategy] = {entry.name: entry for entry in _ENTRIES}

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from learner.arrays import like_input
+from learner.arrays import as_tensor, like_input
 from learner.batch.distances import prepare, snap, unit_rows
 from learner.device import resolve_device
 from learner.exceptions import LearnerError
@@ -70,9 +70,17 @@ def information_density(
 
 
 def density_weighted(scores: Any, density: Any, *, beta: float = 1.0) -> Any:
-    """scores (n,) x density (n,) ** beta: beta = 0 ignores density, larger beta favours typical items."""
+    """scores (n,) x density (n,) ** beta: beta = 0 ignores density, larger beta favours typical items.
+
+    A tensor (on the device of whichever input is one) when either input is a tensor, else float64 numpy.
+    """
     if beta < 0:
         raise LearnerError(f"beta must be >= 0, got {beta}.")
-    if isinstance(scores, torch.Tensor):
-        return scores * torch.as_tensor(density, device=scores.device, dtype=scores.dtype).pow(beta)
+    if isinstance(scores, torch.Tensor) or isinstance(density, torch.Tensor):
+        # Mixed inputs (numpy entropy of host probs, density of device embeddings) meet on the
+        # tensor's device; the other side is converted once, never the tensor to numpy.
+        device = (scores if isinstance(scores, torch.Tensor) else density).device
+        s, d = as_tensor(scores, device), as_tensor(density, device)
+        dtype = torch.promote_types(s.dtype, d.dtype)
+        return s.to(dtype) * d.to(dtype).pow(beta)
     return np.asarray(scores, dtype=np.float64) * np.asarray(density, dtype=np.float64) ** beta

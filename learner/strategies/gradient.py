@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-from learner.arrays import as_tensor, like_input
+from learner.arrays import as_tensor, like_inputs
 from learner.exceptions import LearnerError
 from learner.strategies.uncertainty import probs_tensor
 
@@ -31,4 +31,4 @@ def expected_gradient_length(probs: Any, embeddings: Any, *, device: str | torch
         h = h.to(p.dtype)
     h_sq = torch.linalg.vector_norm(h, dim=1, dtype=p.dtype).square()  # (n,) accumulated in p's dtype
     h_norm = (h_sq + 1).sqrt_()  # (n,) the bias is a weight on a constant input 1
-    return like_input(probs, expected * h_norm)
+    return like_inputs((probs, embeddings), expected * h_norm)

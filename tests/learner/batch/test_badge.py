@@ -84,3 +84,41 @@ def test_duplicates_come_after_distinct_gradients() -> None:
 def test_shape_mismatch_raises() -> None:
     with pytest.raises(LearnerError, match="n_samples = 3"):
         badge(np.full((2, 2), 0.5), np.zeros((3, 4)), 1, rng=0)
+
+
+@pytest.mark.parametrize("half", [torch.float16, torch.bfloat16])
+def test_half_precision_embeddings_pick_what_float32_picks(half: torch.dtype) -> None:
+    # The same values in fp16/bf16 or fp32: products accumulate in fp32 either way.
+    rng = np.random.default_rng(5)
+    logits = rng.normal(size=(2000, 5))
+    probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    embeddings = torch.from_numpy(rng.normal(size=(2000, 32)).astype(np.float32)).to(half)
+    expected = badge(probs, embeddings.float(), 40, rng=3, device="cpu")
+    np.testing.assert_array_equal(badge(probs, embeddings, 40, rng=3, device="cpu"), expected)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("half", [torch.float16, torch.bfloat16])
+def test_cuda_half_precision_picks_what_cpu_float32_picks(half: torch.dtype) -> None:
+    rng = np.random.default_rng(6)
+    logits = rng.normal(size=(20_000, 10))
+    probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    embeddings = torch.from_numpy(rng.normal(size=(20_000, 64)).astype(np.float32)).to(half)
+    cpu_pool = prepare(embeddings.float(), "euclidean", torch.device("cpu"))
+    cuda_pool = prepare(embeddings.cuda(), "euclidean", torch.device("cuda"))
+    cpu_a, cpu_g = gradient_factors(probs, cpu_pool)
+    cuda_a, cuda_g = gradient_factors(probs, cuda_pool)
+    for index in (0, 17, 19_999):  # the fp16/bf16 product on CUDA gives the float32 distances
+        on_cuda = gradient_sq_distances(cuda_pool, cuda_a, cuda_g, index).cpu()
+        torch.testing.assert_close(on_cuda, gradient_sq_distances(cpu_pool, cpu_a, cpu_g, index), rtol=1e-4, atol=1e-3)
+    got = badge(torch.as_tensor(probs).cuda(), embeddings.cuda(), 50, rng=3, device="cuda")
+    # D^2 draws may part ways once float32 sums round differently; the first pick cannot.
+    assert got[0] == badge(probs, embeddings.float(), 1, rng=3, device="cpu")[0] and len(set(got.tolist())) == 50
+
+
+def test_mixed_numpy_and_tensor_inputs_pick_what_numpy_picks(tensors_stay_on_device: None) -> None:
+    probs, embeddings = tiny_problem(3, n=60, c=4, d=5)
+    expected = badge(probs, embeddings, 12, rng=1, device="cpu")
+    np.testing.assert_array_equal(badge(probs, torch.as_tensor(embeddings), 12, rng=1, device="cpu"), expected)
+    np.testing.assert_array_equal(badge(torch.as_tensor(probs), embeddings, 12, rng=1, device="cpu"), expected)

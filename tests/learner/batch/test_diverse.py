@@ -50,3 +50,16 @@ def test_k_beyond_n_and_errors() -> None:
         diverse_top_k(scores, embeddings, 2, candidates=0)
     with pytest.raises(LearnerError, match="3 rows but embeddings have 2"):
         diverse_top_k(scores, embeddings[:2], 2)
+
+
+@pytest.mark.parametrize("embeddings_as", ["numpy", "tensor"])
+def test_tensor_scores_pick_on_the_device_what_numpy_scores_pick(
+    embeddings_as: str, tensors_stay_on_device: None
+) -> None:
+    rng = np.random.default_rng(4)
+    scores, embeddings = rng.uniform(size=300), rng.normal(size=(300, 5)).astype(np.float32)
+    scores[100:110] = scores[5]  # ties on the shortlist's edge
+    emb = torch.as_tensor(embeddings) if embeddings_as == "tensor" else embeddings
+    on_device = diverse_top_k(torch.as_tensor(scores), emb, 8, device="cpu")
+    assert isinstance(on_device, torch.Tensor) and on_device.dtype == torch.int64
+    assert on_device.tolist() == diverse_top_k(scores, embeddings, 8, device="cpu").tolist()

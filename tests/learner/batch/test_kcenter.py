@@ -7,6 +7,7 @@ from hypothesis.extra import numpy as hnp
 from torch.profiler import ProfilerActivity, profile
 
 from learner.batch import k_center_greedy, k_center_greedy_reference
+from learner.batch.distances import _native_low_precision, dots, prepare, row_dots
 from learner.exceptions import LearnerError
 
 METRICS = ["euclidean", "cosine"]
@@ -167,3 +168,44 @@ def test_cuda_picks_what_cpu_picks(metric: str) -> None:
     noisy = np.random.default_rng(2).normal(size=(5000, 64)).astype(np.float32)
     cpu_picks = k_center_greedy(noisy, 50, metric=metric, device="cpu")[0]
     np.testing.assert_array_equal(k_center_greedy(noisy, 50, metric=metric, device="cuda")[0], cpu_picks)
+
+
+@pytest.mark.parametrize("metric", METRICS)
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32, torch.float16, torch.bfloat16])
+def test_row_products_equal_the_general_kernel(metric: str, dtype: torch.dtype) -> None:
+    # row_dots multiplies by a pool row in the pool's own dtype and scales after; dots upcasts.
+    rows = torch.from_numpy(np.random.default_rng(3).normal(size=(700, 24))).to(dtype)
+    rows[5] = 0  # a zero row: cosine has inverse norm 0 there
+    pool = prepare(rows, metric, torch.device("cpu"), chunk_rows=128)
+    for index in (0, 5, 699):
+        center = pool.rows[index].to(pool.acc)
+        if pool.inv_norms is not None:
+            center = center * pool.inv_norms[index]
+        expected = dots(pool, center)
+        got = row_dots(pool, torch.tensor(index))
+        assert got.dtype == pool.acc
+        torch.testing.assert_close(got, expected, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("half", [torch.float16, torch.bfloat16])
+def test_cuda_half_precision_uses_one_native_product_and_picks_what_float32_picks(half: torch.dtype) -> None:
+    assert _native_low_precision(torch.device("cuda"), half), "torch.mm(out_dtype=float32) is missing: fp16 is slow"
+    pool = torch.from_numpy(np.random.default_rng(4).normal(size=(20_000, 64)).astype(np.float32)).to(half)
+    for metric in METRICS:
+        cpu = k_center_greedy(pool.float(), 64, metric=metric, device="cpu")
+        cuda = k_center_greedy(pool.cuda(), 64, metric=metric, device="cuda")
+        np.testing.assert_array_equal(cuda[0], cpu[0])
+        np.testing.assert_allclose(cuda[1], cpu[1], rtol=1e-4)
+
+
+def test_mixed_numpy_and_tensor_inputs_pick_what_numpy_picks(tensors_stay_on_device: None) -> None:
+    rng = np.random.default_rng(8)
+    pool, labeled = rng.normal(size=(200, 6)), rng.normal(size=(7, 6))
+    for metric in METRICS:
+        expected = k_center_greedy(pool, 15, labeled_embeddings=labeled, metric=metric, device="cpu")
+        got = k_center_greedy(torch.as_tensor(pool), 15, labeled_embeddings=labeled, metric=metric, device="cpu")
+        np.testing.assert_array_equal(got[0], expected[0])
+        got = k_center_greedy(pool, 15, labeled_embeddings=torch.as_tensor(labeled), metric=metric, device="cpu")
+        np.testing.assert_array_equal(got[0], expected[0])

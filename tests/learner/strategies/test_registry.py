@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 import torch
 
+from learner.arrays import to_numpy
 from learner.exceptions import LearnerError, UnknownStrategyError
 from learner.inputs import PoolInputs
 from learner.strategies import STRATEGIES, StrategyOptions, get_strategy
@@ -14,7 +15,8 @@ def inputs(n: int = 40, as_torch: bool = False) -> PoolInputs:
     rng = np.random.default_rng(0)
     committee = rng.dirichlet(np.ones(3), size=(4, n))  # (4, n, 3)
     emb = rng.normal(size=(n, 6))
-    fields = {"probs": committee.mean(axis=0), "committee_probs": committee, "embeddings": emb}
+    fields = {"probs": committee.mean(axis=0), "committee_probs": committee, "embeddings": emb,
+              "head_weight": rng.normal(size=(3, 6)), "head_bias": rng.normal(size=3)}  # fmt: skip
     if as_torch:
         fields = {k: torch.as_tensor(v, dtype=torch.float32) for k, v in fields.items()}
     return PoolInputs(**fields)
@@ -23,7 +25,7 @@ def inputs(n: int = 40, as_torch: bool = False) -> PoolInputs:
 def test_the_registry_offers_every_scoring_family() -> None:
     assert set(STRATEGIES) == {
         "least_confidence", "margin", "entropy", "vote_entropy", "consensus_entropy", "max_disagreement",
-        "bald", "kl_consensus", "density_entropy", "expected_gradient_length", "random",
+        "bald", "kl_consensus", "density_entropy", "expected_gradient_length", "mc_bald", "random",
     }  # fmt: skip
 
 
@@ -59,7 +61,8 @@ def test_unknown_strategy_names_the_bad_name_and_the_known_ones() -> None:
 @pytest.mark.parametrize("name", sorted(STRATEGIES))
 def test_cuda_scores_what_cpu_scores(name: str) -> None:
     pool = inputs(n=5000, as_torch=True)
-    on_cuda = PoolInputs(**{f: getattr(pool, f).cuda() for f in ("probs", "committee_probs", "embeddings")})
+    fields = ("probs", "committee_probs", "embeddings", "head_weight", "head_bias")
+    on_cuda = PoolInputs(**{f: getattr(pool, f).cuda() for f in fields})
     cpu = STRATEGIES[name].score(pool, np.random.default_rng(0), torch.device("cpu"), OPTIONS)
     cuda = STRATEGIES[name].score(on_cuda, np.random.default_rng(0), torch.device("cuda"), OPTIONS)
     assert cuda.device.type == "cuda"
@@ -73,3 +76,26 @@ def test_density_beta_trades_uncertainty_for_typicality() -> None:
     np.testing.assert_allclose(entropy_only, STRATEGIES["entropy"].score(pool, rng(0), cpu, OPTIONS), rtol=1e-12)
     weighted = density.score(pool, rng(0), cpu, StrategyOptions(density_beta=3.0))
     assert not np.allclose(weighted / entropy_only, (weighted / entropy_only)[0])  # density now matters per item
+
+
+@pytest.mark.parametrize("name", sorted(STRATEGIES))
+def test_mixed_numpy_and_tensor_inputs_score_where_the_tensors_live(name: str, tensors_stay_on_device: None) -> None:
+    # A round's mix: probabilities from the host, committee and embeddings already on the device.
+    plain = inputs()
+    mixed = PoolInputs(probs=plain.probs, committee_probs=torch.as_tensor(plain.committee_probs),
+                       embeddings=torch.as_tensor(plain.embeddings), head_weight=plain.head_weight,
+                       head_bias=plain.head_bias)  # fmt: skip
+    strategy, cpu = STRATEGIES[name], torch.device("cpu")
+    got = strategy.score(mixed, np.random.default_rng(1), cpu, OPTIONS)
+    want = strategy.score(plain, np.random.default_rng(1), cpu, OPTIONS)
+    reads_a_tensor = any(isinstance(getattr(mixed, field), torch.Tensor) for field in strategy.needs)
+    assert isinstance(got, torch.Tensor) == reads_a_tensor
+    got_values = to_numpy(got) if isinstance(got, torch.Tensor) else got
+    np.testing.assert_allclose(got_values, want, rtol=1e-6, atol=1e-9)
+
+
+def test_random_scores_are_a_tensor_on_the_device_for_tensor_inputs() -> None:
+    pool = inputs(as_torch=True)
+    scores = STRATEGIES["random"].score(pool, np.random.default_rng(5), torch.device("cpu"), OPTIONS)
+    assert isinstance(scores, torch.Tensor) and scores.dtype == torch.float64
+    np.testing.assert_array_equal(scores.numpy(), np.random.default_rng(5).random(40))
