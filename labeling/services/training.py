@@ -90,9 +90,9 @@ def model_version_run(*, model_version: ModelVersion, device: str) -> ModelVersi
     started = time.perf_counter()
     project = model_version.project
     adapting = project.adaptation == Project.Adaptation.CONTRASTIVE
-    finetuning = project.finetune_last_block and "committee_probs" not in strategy_needs(
+    finetuning = project.finetune_last_block and not {"committee_probs", "head_weight"} & strategy_needs(
         model_version.strategy, diverse=project.diverse_batches
-    )  # committee strategies train their heads on the frozen embeddings
+    )  # committee and MC-dropout strategies train their heads on the frozen embeddings
     if project.encoder:  # embed items the import task has not reached yet; a no-op when all are done
         embeddings_compute(project=project, device=device)
         adaptation_views_compute(project=project, device=device)
