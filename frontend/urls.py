@@ -13,5 +13,6 @@ urlpatterns = [
     path("projects/<int:project_id>/guidelines/", views.guidelines, name="guidelines"),
     path("projects/<int:project_id>/dashboard/", views.dashboard, name="dashboard"),
     path("projects/<int:project_id>/retrain/", views.retrain, name="retrain"),
+    path("projects/<int:project_id>/budget/", views.budget, name="budget"),
     path("projects/<int:project_id>/replay/", views.replay, name="replay"),
 ]

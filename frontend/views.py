@@ -4,17 +4,21 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from labeling.api.annotation import queue_data
-from labeling.exceptions import ApplicationError, InvalidProjectError, ProjectNotFoundError
+from labeling.charts import accuracy_chart_svg
+from labeling.exceptions import ApplicationError, InvalidProjectError, NothingToRetrainError, ProjectNotFoundError
 from labeling.guidelines import render_markdown
 from labeling.keys import ACTIONS, class_keys
-from labeling.models import Project
+from labeling.models import ModelVersion, Project
+from labeling.selectors.dashboard import accuracy_points, dashboard_active, random_curve, retrain_waits_for
 from labeling.selectors.projects import project_get_for_user, project_list_for_user, project_progress
 from labeling.selectors.replays import replay_list
 from labeling.selectors.training import model_version_list
 from labeling.services.guidelines import ClassGuide, guidelines_update
+from labeling.services.projects import project_budget_set
 from labeling.services.replays import replay_request
 from labeling.services.training import model_version_request
 
@@ -116,25 +120,60 @@ def _ids(text: str) -> list[int]:
 
 @staff_member_required
 def dashboard(request: HttpRequest, project_id: int) -> HttpResponse:
+    """Labels spent against accuracy. The htmx poll of the body stops (HTTP 286) once nothing runs."""
     project = _project_or_404(request, project_id)
+    progress = project_progress(project=project)
+    versions = model_version_list(project=project)
+    replay = next(iter(replay_list(project=project)), None)
+    queued = next((v for v in versions if v.status == ModelVersion.Status.QUEUED), None)
+    used = progress.budget_used_percent
     context = {
         "project": project,
-        "progress": project_progress(project=project),
-        "versions": model_version_list(project=project),
-        "replay": next(iter(replay_list(project=project)), None),
+        "progress": progress,
+        "versions": versions,
+        "replay": replay,
+        "chart": mark_safe(accuracy_chart_svg(
+            accuracy_points(project=project), budget=project.label_budget, random_curve=random_curve(replay=replay)
+        )),
+        "budget_state": "over" if used >= 100 else "warn" if used >= 90 else "ok",
+        "budget_width": min(used, 100.0),
+        "waits_for": retrain_waits_for(version=queued) if queued else "",
+        "active": dashboard_active(project=project),
     }
-    template = "frontend/dashboard.html#dashboard-body" if request.htmx else "frontend/dashboard.html"
-    return render(request, template, context)
+    if request.htmx:
+        status = 200 if context["active"] else 286  # htmx stops polling on 286
+        return render(request, "frontend/dashboard.html#dashboard-body", context, status=status)
+    return render(request, "frontend/dashboard.html", context)
 
 
 @staff_member_required
 @require_POST
 def retrain(request: HttpRequest, project_id: int) -> HttpResponse:
     project = _project_or_404(request, project_id)
-    if model_version_request(project=project, force=True) is None:
-        messages.info(request, "A retrain is already queued or running.")
+    try:
+        version = model_version_request(project=project, force=True)
+    except NothingToRetrainError as exc:
+        messages.info(request, exc.message)
     else:
-        messages.success(request, "Retrain queued.")
+        if version is None:
+            messages.info(request, "A retrain is already queued or running.")
+        else:
+            messages.success(request, f"Retrain v{version.number} queued.")
+    return redirect("frontend:dashboard", project_id=project.pk)
+
+
+@staff_member_required
+@require_POST
+def budget(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = _project_or_404(request, project_id)
+    try:
+        project_budget_set(project=project, label_budget=int(request.POST.get("label_budget", "")))
+    except ValueError:
+        messages.error(request, "The label budget must be a whole number of labels.")
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Label budget set to {project.label_budget:,}.")
     return redirect("frontend:dashboard", project_id=project.pk)
 
 

@@ -76,3 +76,9 @@ class BudgetReachedError(ApplicationError):
 
 class InvalidSkipError(ApplicationError):
     pass
+
+
+class NothingToRetrainError(ApplicationError):
+    """"Retrain now" with no label the newest model has not seen: another version would be the same."""
+
+    status_code = 409

@@ -60,3 +60,13 @@ def project_create(
 
 def project_member_add(*, project: Project, user: AbstractBaseUser) -> None:
     project.members.add(user)
+
+
+def project_budget_set(*, project: Project, label_budget: int) -> Project:
+    """Change the label budget; annotators get items again as soon as it is above the labels spent."""
+    if label_budget < 1:
+        raise InvalidProjectError(f"The label budget must be at least 1 label, not {label_budget}.",
+                                  {"label_budget": label_budget})  # fmt: skip
+    project.label_budget = label_budget
+    project.save(update_fields=["label_budget"])
+    return project

@@ -17,6 +17,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from labeling.artifacts import array_save, artifact_delete, bytes_save
+from labeling.exceptions import NothingToRetrainError
 from labeling.models import ItemScore, ModelVersion, Project
 from labeling.selectors.projects import labeled_item_count
 from labeling.selectors.training import training_data_build
@@ -41,13 +42,19 @@ def model_version_request(*, project: Project, force: bool = False) -> ModelVers
     """Queue a retrain once `retrain_every` new labels arrived (or at once with `force`).
 
     Returns None when it is not due or a run is already queued or running; the train task is
-    sent only after the surrounding transaction commits, so the worker finds the row.
+    sent only after the surrounding transaction commits, so the worker finds the row. A forced
+    retrain with no label the newest finished version has not seen raises NothingToRetrainError.
     """
     labeled = labeled_item_count(project=project)
     newest = ModelVersion.objects.filter(project=project).order_by("-number").first()
     seen = newest.labels_used if newest else 0
     if not force and labeled - seen < project.retrain_every:
         return None
+    if force and newest is not None and newest.status == ModelVersion.Status.DONE and labeled == seen:
+        raise NothingToRetrainError(
+            f"No new labels since v{newest.number} ({seen} labeled items): a retrain would make the same model.",
+            {"version": newest.number, "labeled_items": labeled},
+        )
     if ModelVersion.objects.filter(project=project, status__in=ModelVersion.ACTIVE_STATUSES).exists():
         return None
     number = (ModelVersion.objects.filter(project=project).aggregate(n=Max("number"))["n"] or 0) + 1

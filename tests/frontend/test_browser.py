@@ -350,3 +350,24 @@ def write_latency(latencies: list[float], name: str, command: str) -> dict[str, 
         f"Machine: {figures['machine']}. Command: `{command}`.\n"
     )
     return figures
+
+
+def test_the_dashboard_chart_has_a_point_per_version_and_fits_a_phone(page, live_server, make_digits_project,
+                                                                      admin_user):  # fmt: skip
+    from labeling.models import ModelVersion
+
+    project = make_digits_project(per_class=2, classes=DIGITS, label_budget=100)
+    for number, labels, accuracy in [(1, 20, 0.7), (2, 40, 0.8), (3, 60, 0.85)]:
+        ModelVersion.objects.create(project=project, number=number, strategy="entropy", status="done",
+                                    labels_used=labels, metrics={"eval_accuracy": accuracy, "n_eval": 40})  # fmt: skip
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, live_server, username="boss")
+    page.goto(f"{live_server.url}/projects/{project.pk}/dashboard/")
+
+    points = page.eval_on_selector_all(
+        "svg.chart .point", "gs => gs.map(g => [+g.dataset.version, +g.dataset.labels, +g.dataset.value])"
+    )
+    assert points == [[1, 20, 0.7], [2, 40, 0.8], [3, 60, 0.85]]
+    assert page.locator("svg.chart .budget").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert "budget-ok" in page.get_attribute(".budget-bar", "class")

@@ -89,3 +89,41 @@ def test_staff_replay_strategies_from_the_dashboard_and_read_the_advice(client, 
     assert f"Recommendation: {replay.result['recommendation']['strategy']}." in html
     assert f"/api/projects/{project.pk}/replays/{replay.pk}/plot.svg" in html
     assert html.count("<tr><td>") >= 2  # a row per replayed strategy, random included
+
+
+def test_retrain_now_without_new_labels_says_so_and_makes_nothing(client, admin_user, make_digits_project):
+    project = make_digits_project(per_class=2)
+    ModelVersion.objects.create(project=project, number=1, strategy="entropy", status="done", labels_used=0)
+    client.force_login(admin_user)
+    html = client.post(f"/projects/{project.pk}/retrain/", follow=True).content.decode()
+    assert "No new labels since v1 (0 labeled items): a retrain would make the same model." in html
+    assert ModelVersion.objects.count() == 1
+
+
+def test_the_budget_is_raised_on_the_dashboard_and_its_colour_follows_the_spend(client, admin_user, annotator,
+                                                                                make_digits_project):  # fmt: skip
+    from tests.labeling.helpers import label_unlabeled
+
+    project = make_digits_project(per_class=4, label_budget=2)
+    label_unlabeled(project, annotator, 2)
+    client.force_login(admin_user)
+    assert 'class="budget-bar budget-over"' in client.get(f"/projects/{project.pk}/dashboard/").content.decode()
+
+    refused = client.post(f"/projects/{project.pk}/budget/", {"label_budget": "0"}, follow=True).content.decode()
+    assert "The label budget must be at least 1 label, not 0." in refused
+    client.post(f"/projects/{project.pk}/budget/", {"label_budget": "2.5"})
+    project.refresh_from_db()
+    assert project.label_budget == 2
+    html = client.post(f"/projects/{project.pk}/budget/", {"label_budget": "3"}, follow=True).content.decode()
+    assert "Label budget set to 3." in html and 'class="budget-bar budget-ok"' in html  # 2 of 3 is 67%: green
+
+
+def test_dashboard_polling_stops_when_nothing_runs(client, admin_user, make_digits_project):
+    project = make_digits_project(per_class=2)
+    client.force_login(admin_user)
+    idle = client.get(f"/projects/{project.pk}/dashboard/", headers={"HX-Request": "true"})
+    assert idle.status_code == 286 and "hx-trigger" not in idle.content.decode()
+    ModelVersion.objects.create(project=project, number=1, strategy="entropy", status="queued")
+    busy = client.get(f"/projects/{project.pk}/dashboard/", headers={"HX-Request": "true"})
+    assert busy.status_code == 200 and 'hx-trigger="every 5s"' in busy.content.decode()
+    assert "waiting for" in busy.content.decode()

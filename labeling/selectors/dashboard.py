@@ -1,0 +1,71 @@
+"""What the admin's dashboard reads: accuracy per version with its interval, random's curve from the
+latest replay, what a queued retrain waits for, and whether anything still runs (to stop polling)."""
+
+from collections import defaultdict
+
+import numpy as np
+from django.db.models import Q
+from django.utils import timezone
+from scipy.stats import binomtest
+
+from labeling.charts import ChartPoint
+from labeling.models import EmbeddingSet, ModelVersion, Project, StrategyReplay
+
+
+def wilson_interval(correct: int, n: int) -> tuple[float, float]:
+    """95% Wilson score interval of a proportion (scipy's); (0, 1) when n is 0."""
+    if n == 0:
+        return 0.0, 1.0
+    interval = binomtest(correct, n).proportion_ci(confidence_level=0.95, method="wilson")
+    return float(interval.low), float(interval.high)
+
+
+def accuracy_points(*, project: Project) -> list[ChartPoint]:
+    """One point per finished version with evaluation items: accuracy and its 95% interval."""
+    points = []
+    versions = ModelVersion.objects.filter(project=project, status=ModelVersion.Status.DONE).order_by("number")
+    for version in versions:
+        accuracy, n = version.metrics.get("eval_accuracy"), int(version.metrics.get("n_eval") or 0)
+        if accuracy is None or n == 0:
+            continue
+        low, high = wilson_interval(round(accuracy * n), n)
+        points.append(ChartPoint(version.number, version.labels_used, float(accuracy), low, high))
+    return points
+
+
+def random_curve(*, replay: StrategyReplay | None) -> list[tuple[int, float]]:
+    """Random sampling's mean accuracy per label count over the replay's seeds; [] without a replay."""
+    if replay is None or replay.status != StrategyReplay.Status.DONE:
+        return []
+    by_labels: dict[int, list[float]] = defaultdict(list)
+    for curve in replay.result.get("curves", []):
+        if curve.get("strategy") == "random":
+            for labels, accuracy in zip(curve["labels"], curve["accuracy"], strict=True):
+                by_labels[int(labels)].append(float(accuracy))
+    return [(labels, float(np.mean(values))) for labels, values in sorted(by_labels.items())]
+
+
+def retrain_waits_for(*, version: ModelVersion) -> str:
+    """For a queued retrain: how long it has waited and what the workers are busy with."""
+    waited = timezone.now() - version.created_at
+    busy = []
+    for other in ModelVersion.objects.filter(status=ModelVersion.Status.RUNNING).select_related("project"):
+        busy.append(f"retrain v{other.number} of {other.project.name}")
+    for embedding in EmbeddingSet.objects.filter(status=EmbeddingSet.Status.COMPUTING).select_related("project"):
+        busy.append(f"embedding {embedding.project.name} ({embedding.done:,} / {embedding.total:,} items)")
+    for replay in StrategyReplay.objects.filter(status=StrategyReplay.Status.RUNNING).select_related("project"):
+        busy.append(f"strategy replay of {replay.project.name}")
+    minutes = int(waited.total_seconds() // 60)
+    since = f"Queued {minutes} min ago" if minutes else f"Queued {int(waited.total_seconds())} s ago"
+    if not busy:
+        return f"{since}, waiting for a free worker (is one running with the gpu queue?)."
+    return f"{since}, waiting for a worker busy with: " + "; ".join(busy) + "."
+
+
+def dashboard_active(*, project: Project) -> bool:
+    """Whether anything the dashboard shows is still changing: a retrain, a replay or an embedding."""
+    return (
+        ModelVersion.objects.filter(project=project, status__in=ModelVersion.ACTIVE_STATUSES).exists()
+        or StrategyReplay.objects.filter(project=project, status__in=StrategyReplay.ACTIVE_STATUSES).exists()
+        or EmbeddingSet.objects.filter(Q(project=project), status=EmbeddingSet.Status.COMPUTING).exists()
+    )

@@ -1,0 +1,48 @@
+import math
+
+import pytest
+
+from labeling.models import ModelVersion, StrategyReplay
+from labeling.selectors.dashboard import accuracy_points, dashboard_active, random_curve, wilson_interval
+
+pytestmark = pytest.mark.django_db
+
+
+def _wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
+    """The Wilson score interval written out, to check scipy's against."""
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
+
+
+@pytest.mark.parametrize(("k", "n"), [(8, 10), (0, 20), (45, 50), (300, 400)])
+def test_wilson_interval_matches_the_formula(k, n):
+    assert wilson_interval(k, n) == pytest.approx(_wilson(k, n), abs=1e-6)
+
+
+def test_points_are_the_finished_versions_with_evaluation_items(make_digits_project):
+    project = make_digits_project(per_class=2)
+    ModelVersion.objects.create(project=project, number=1, strategy="entropy", status="done", labels_used=20,
+                                metrics={"eval_accuracy": 0.8, "n_eval": 10})  # fmt: skip
+    ModelVersion.objects.create(project=project, number=2, strategy="entropy", status="failed", labels_used=40)
+    points = accuracy_points(project=project)
+    assert [(p.version, p.labels, p.value) for p in points] == [(1, 20, 0.8)]
+    assert (points[0].low, points[0].high) == pytest.approx(_wilson(8, 10), abs=1e-6)
+
+
+def test_random_curve_is_the_mean_over_the_replays_seeds(make_digits_project):
+    project = make_digits_project(per_class=2)
+    curves = [{"strategy": "random", "labels": [10, 20], "accuracy": [0.5, 0.7]},
+              {"strategy": "random", "labels": [10, 20], "accuracy": [0.6, 0.9]},
+              {"strategy": "margin", "labels": [10, 20], "accuracy": [0.9, 0.9]}]  # fmt: skip
+    replay = StrategyReplay.objects.create(project=project, strategies=["margin"], batch_size=10, seeds=2,
+                                           status="done", result={"curves": curves})  # fmt: skip
+    assert random_curve(replay=replay) == [(10, pytest.approx(0.55)), (20, pytest.approx(0.8))]
+
+
+def test_the_dashboard_is_active_only_while_something_runs(make_digits_project):
+    project = make_digits_project(per_class=2)
+    assert not dashboard_active(project=project)
+    ModelVersion.objects.create(project=project, number=1, strategy="entropy", status="queued")
+    assert dashboard_active(project=project)
