@@ -14,7 +14,7 @@ from labeling.guidelines import render_markdown
 from labeling.keys import ACTIONS, class_keys
 from labeling.models import ModelVersion, Project
 from labeling.selectors.dashboard import accuracy_points, dashboard_active, random_curve, retrain_waits_for
-from labeling.selectors.projects import project_get_for_user, project_list_for_user, project_progress
+from labeling.selectors.projects import project_get_for_user, project_progress, project_rows_for_user
 from labeling.selectors.replays import replay_list
 from labeling.selectors.training import model_version_list
 from labeling.services.guidelines import ClassGuide, guidelines_update
@@ -32,9 +32,7 @@ def _project_or_404(request: HttpRequest, project_id: int) -> Project:
 
 @login_required
 def project_list(request: HttpRequest) -> HttpResponse:
-    projects = project_list_for_user(user=request.user)
-    rows = [(project, project_progress(project=project)) for project in projects]
-    return render(request, "frontend/project_list.html", {"rows": rows})
+    return render(request, "frontend/project_list.html", {"rows": project_rows_for_user(user=request.user)})
 
 
 @login_required

@@ -127,3 +127,19 @@ def test_dashboard_polling_stops_when_nothing_runs(client, admin_user, make_digi
     busy = client.get(f"/projects/{project.pk}/dashboard/", headers={"HX-Request": "true"})
     assert busy.status_code == 200 and 'hx-trigger="every 5s"' in busy.content.decode()
     assert "waiting for" in busy.content.decode()
+
+
+def test_the_project_list_takes_the_same_queries_for_one_project_or_three(client, annotator, make_digits_project,
+                                                                          django_assert_num_queries):  # fmt: skip
+    from tests.labeling.helpers import label_unlabeled
+
+    first = make_digits_project(per_class=2, name="first")
+    label_unlabeled(first, annotator, 2)
+    client.force_login(annotator)
+    with django_assert_num_queries(3) as one:  # session, user, the rows
+        html = client.get("/").content.decode()
+    assert "2 / 500" in html
+    make_digits_project(per_class=2, name="second")
+    make_digits_project(per_class=2, name="third")
+    with django_assert_num_queries(len(one.captured_queries)):
+        assert client.get("/").content.decode().count("/annotate/") == 3
