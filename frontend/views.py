@@ -13,7 +13,13 @@ from labeling.exceptions import ApplicationError, InvalidProjectError, NothingTo
 from labeling.guidelines import render_markdown
 from labeling.keys import ACTIONS, class_keys
 from labeling.models import ModelVersion, Project
-from labeling.selectors.dashboard import accuracy_points, dashboard_active, random_curve, retrain_waits_for
+from labeling.selectors.dashboard import (
+    accuracy_points,
+    annotator_rows,
+    dashboard_active,
+    random_curve,
+    retrain_waits_for,
+)
 from labeling.selectors.projects import project_get_for_user, project_progress, project_rows_for_user
 from labeling.selectors.replays import replay_list
 from labeling.selectors.training import model_version_list
@@ -136,6 +142,7 @@ def dashboard(request: HttpRequest, project_id: int) -> HttpResponse:
         "budget_state": "over" if used >= 100 else "warn" if used >= 90 else "ok",
         "budget_width": min(used, 100.0),
         "waits_for": retrain_waits_for(version=queued) if queued else "",
+        "annotators": annotator_rows(project=project),
         "active": dashboard_active(project=project),
     }
     if request.htmx:

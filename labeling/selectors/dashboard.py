@@ -2,14 +2,16 @@
 latest replay, what a queued retrain waits for, and whether anything still runs (to stop polling)."""
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 import numpy as np
-from django.db.models import Q
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q
 from django.utils import timezone
 from scipy.stats import binomtest
 
 from labeling.charts import ChartPoint
-from labeling.models import EmbeddingSet, ModelVersion, Project, StrategyReplay
+from labeling.models import EmbeddingSet, Label, ModelVersion, Project, Skip, StrategyReplay
 
 
 def wilson_interval(correct: int, n: int) -> tuple[float, float]:
@@ -69,3 +71,45 @@ def dashboard_active(*, project: Project) -> bool:
         or StrategyReplay.objects.filter(project=project, status__in=StrategyReplay.ACTIVE_STATUSES).exists()
         or EmbeddingSet.objects.filter(Q(project=project), status=EmbeddingSet.Status.COMPUTING).exists()
     )
+
+
+@dataclass(frozen=True)
+class AnnotatorRow:
+    annotator_id: int
+    username: str
+    labels: int
+    median_seconds: float | None
+    skips: int
+    skip_rate: float  # skips / (labels + skips)
+    known: int  # labeled items whose class was known at import (evaluation-style check)
+    known_correct: int
+
+    @property
+    def known_accuracy(self) -> float | None:
+        return self.known_correct / self.known if self.known else None
+
+
+def annotator_rows(*, project: Project) -> list[AnnotatorRow]:
+    """Who labeled what: per annotator their labels, pace, skips, and accuracy where the class is known."""
+    labels = Label.objects.filter(item__project=project)
+    per_user: dict[int, list[tuple[int, bool | None]]] = defaultdict(list)
+    for user_id, duration, class_id, gold_id in labels.values_list(
+        "annotator_id", "duration_ms", "label_class_id", "item__gold_class_id"
+    ):
+        per_user[user_id].append((duration, None if gold_id is None else class_id == gold_id))
+    skips = dict(Skip.objects.filter(item__project=project).values("annotator").annotate(n=Count("id"))
+                 .values_list("annotator", "n"))  # fmt: skip
+    names = dict(get_user_model().objects.filter(pk__in={*per_user, *skips}).values_list("pk", "username"))
+    rows = []
+    for user_id in sorted(names, key=lambda pk: names[pk]):
+        answers = per_user.get(user_id, [])
+        durations = [d for d, _ in answers if d > 0]
+        known = [ok for _, ok in answers if ok is not None]
+        n_skips = skips.get(user_id, 0)
+        rows.append(AnnotatorRow(
+            user_id, names[user_id], len(answers),
+            float(np.median(durations)) / 1000 if durations else None,
+            n_skips, n_skips / (len(answers) + n_skips) if answers or n_skips else 0.0,
+            len(known), sum(known),
+        ))  # fmt: skip
+    return rows

@@ -3,7 +3,13 @@ import math
 import pytest
 
 from labeling.models import ModelVersion, StrategyReplay
-from labeling.selectors.dashboard import accuracy_points, dashboard_active, random_curve, wilson_interval
+from labeling.selectors.dashboard import (
+    accuracy_points,
+    annotator_rows,
+    dashboard_active,
+    random_curve,
+    wilson_interval,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -46,3 +52,25 @@ def test_the_dashboard_is_active_only_while_something_runs(make_digits_project):
     assert not dashboard_active(project=project)
     ModelVersion.objects.create(project=project, number=1, strategy="entropy", status="queued")
     assert dashboard_active(project=project)
+
+
+def test_annotator_rows_show_pace_skips_and_accuracy_where_the_class_is_known(make_digits_project, annotator):
+    from labeling.models import Item, Label, Skip
+    from tests.factories import UserFactory
+
+    project = make_digits_project(per_class=4, eval_fraction=0.0)
+    sloppy = UserFactory(username="sloppy")
+    items = list(Item.objects.filter(project=project).select_related("gold_class").order_by("id"))
+    wrong = {c.name: c for c in project.label_classes.all()}
+    for item, duration in zip(items[:3], (1000, 2000, 4000), strict=True):
+        Label.objects.create(item=item, annotator=annotator, label_class=item.gold_class, duration_ms=duration)
+    for item in items[3:5]:
+        other = next(c for name, c in wrong.items() if name != item.gold_class.name)
+        Label.objects.create(item=item, annotator=sloppy, label_class=other, duration_ms=500)
+    Skip.objects.create(item=items[6], annotator=sloppy, reason="unsure")
+
+    rows = {row.username: row for row in annotator_rows(project=project)}
+
+    ann, bad = rows["ann"], rows["sloppy"]
+    assert (ann.labels, ann.median_seconds, ann.skips, ann.known_accuracy) == (3, 2.0, 0, 1.0)
+    assert (bad.labels, bad.skips, bad.skip_rate, bad.known_accuracy) == (2, 1, pytest.approx(1 / 3), 0.0)
