@@ -8,11 +8,17 @@ Datasets (all offline, see shared/DATA.md):
 - digits: 1,797 8x8 images, raw pixels;
 - mnist-5k: EfficientNet-Lite0 (112 px) embeddings, and raw 28x28 pixels;
 - rotten-tomatoes: MiniLM embeddings;
+- 20-newsgroups: 7,532 posts in 20 overlapping topics, MiniLM embeddings;
+- reuters-r8: 7,674 newswire stories in 8 topics, imbalanced 77:1, MiniLM embeddings (scored by macro-F1);
 - mnist-5k-duplicates: every MNIST-5k pool image five times, each copy with a little pixel noise
   (std 8/255) before embedding; uncertainty sampling without batch diversity is known to spend
   its batches on copies of one item there.
 
-Every strategy of the registry, random (random start, the honest baseline), random after the
+Each dataset is scored by the metric learner.metrics.default_metric picks from its pool labels
+(macro-F1 when the classes are imbalanced, else accuracy), always on the same single classifier
+(committees only choose), with the majority-class baseline beside it.
+
+Every strategy of the registry (auto included), random (random start, the honest baseline), random after the
 product's typicality cold start, and entropy without batch diversity; batch sizes 10 and 50;
 5 seeds. Each curve ends at its dataset's budget; random runs on further, so that its labels to
 99% of full-pool accuracy is measured rather than bounded (Rotten Tomatoes and the duplicates
@@ -44,6 +50,7 @@ from typing import Any
 import numpy as np
 
 from bench.report import RESULTS, command, write
+from learner.metrics import default_metric, majority_baseline
 from learner.simulation import Curve, CurveSummary, full_pool_accuracy, simulate, summarise, typical_start
 from learner.simulation.plot import plot_curves
 from learner.types import IntArray
@@ -95,6 +102,11 @@ SETTINGS = {
     # waste labels on copies?) is answered.
     "mnist-5k-duplicates": Setting("mnist-5k-duplicates", 1000, 3000, "efficientnet-lite0-112, 5 noisy copies",
                                    light_budget=600, small_batch_budgets=(1000, 1000)),
+    # Many overlapping topics and an imbalanced one, from MiniLM embeddings: both learn slowly, so
+    # every curve stops at 1,000 labels (random at 2,000 at batch 50) and a light run at 1,000.
+    "20-newsgroups": Setting("20-newsgroups", 1000, 2000, "minilm-l6", light_budget=1000,
+                             small_batch_budgets=(1000, 1000)),
+    "reuters-r8": Setting("reuters-r8", 1000, 2000, "minilm-l6", light_budget=1000, small_batch_budgets=(1000, 1000)),
 }
 VARIANTS = (  # (strategy, start, diverse)
     ("random", "random", False),
@@ -111,9 +123,11 @@ VARIANTS = (  # (strategy, start, diverse)
     ("expected_gradient_length", "typicality", True),
     ("coreset", "typicality", True),
     ("badge", "typicality", True),
+    ("auto", "typicality", True),
 )
 LIGHT_VARIANTS = tuple(v for v in VARIANTS if v in {("random", "random", False), ("margin", "typicality", True),
-                       ("entropy", "typicality", True), ("coreset", "typicality", True), ("badge", "typicality", True)})
+                       ("entropy", "typicality", True), ("coreset", "typicality", True), ("badge", "typicality", True),
+                       ("auto", "typicality", True)})  # fmt: skip
 DUPLICATES_VARIANT = ("entropy", "typicality", False)  # the pool where plain top-k uncertainty is known to fail
 COMMITTEE = {"vote_entropy", "consensus_entropy", "max_disagreement", "bald"}  # train several members: slower
 
@@ -177,11 +191,12 @@ def _mnist(features: str) -> tuple[np.ndarray, ...]:
     return X[pool], y[pool], X[test], y[test]
 
 
-def _rotten_tomatoes() -> tuple[np.ndarray, ...]:
+def _texts(name: str) -> tuple[np.ndarray, ...]:
+    """MiniLM embeddings of a text dataset, 2,000 of its texts held out as the test split."""
     from learner.datasets import load_dataset
     from learner.encoders import load_encoder
 
-    data = load_dataset("rotten-tomatoes")
+    data = load_dataset(name)
     assert data.texts is not None
     encoder = load_encoder("minilm-l6", "auto")
     texts = list(data.texts)
@@ -194,7 +209,9 @@ BUILDERS: dict[str, Callable[[], tuple[np.ndarray, ...]]] = {
     "digits": _digits,
     "mnist-5k": lambda: _mnist("efficientnet"),
     "mnist-5k-pixels": lambda: _mnist("pixels"),
-    "rotten-tomatoes": _rotten_tomatoes,
+    "rotten-tomatoes": lambda: _texts("rotten-tomatoes"),
+    "20-newsgroups": lambda: _texts("20-newsgroups"),
+    "reuters-r8": lambda: _texts("reuters-r8"),
     "mnist-5k-duplicates": lambda: _mnist("duplicates"),
 }
 
@@ -223,6 +240,7 @@ def run_one(run: Run, typical: IntArray | None) -> tuple[Curve, float]:
     curve = simulate(
         X_pool, y_pool, X_test, y_test, strategy=run.strategy, batch_size=run.batch_size, budget=run.budget,
         seed=run.seed, start=run.start, diverse=run.diverse, device="cpu", typical=typical,
+        metric=dataset_metric(run.dataset),
     )  # fmt: skip
     return curve, time.process_time() - started
 
@@ -243,9 +261,31 @@ def _one_thread() -> None:
     threadpool_limits(1)  # k-means (BLAS, OpenMP) too
 
 
+def dataset_metric(name: str) -> str:
+    """What the dataset is scored by: macro-F1 when its pool's classes are imbalanced, else accuracy."""
+    return default_metric(dataset_arrays(name)[1])
+
+
 def dataset_full_pool_accuracy(name: str, seeds: int) -> float:
     X_pool, y_pool, X_test, y_test = dataset_arrays(name)
-    return full_pool_accuracy(X_pool, y_pool, X_test, y_test, seeds=seeds)
+    return full_pool_accuracy(X_pool, y_pool, X_test, y_test, seeds=seeds, metric=dataset_metric(name))
+
+
+def dataset_majority_baseline(name: str) -> float:
+    """The metric of always answering the pool's majority class on the test split."""
+    _, y_pool, _, y_test = dataset_arrays(name)
+    return majority_baseline(y_pool, y_test, dataset_metric(name))
+
+
+def auto_choices(curves: list[Curve]) -> str:
+    """What auto chose, per batch size: the share of batches each arm picked, over seeds."""
+    parts = []
+    for batch in sorted({c.batch_size for c in curves if c.strategy == "auto"}):
+        arms = [arm for c in curves if c.strategy == "auto" and c.batch_size == batch for arm in c.arms]
+        if arms:
+            shares = {arm: arms.count(arm) / len(arms) for arm in sorted(set(arms))}
+            parts.append(f"batch {batch}: " + ", ".join(f"{arm} {share:.0%}" for arm, share in shares.items()))
+    return "; ".join(parts)
 
 
 # --- Report ---------------------------------------------------------------------------------
@@ -436,6 +476,8 @@ def main() -> None:
     parser.add_argument("--batch-sizes", type=int, nargs="*", default=[10, 50])
     parser.add_argument("--report-only", action="store_true", help="redraw tables and plots from the curves JSON")
     parser.add_argument("--overview-only", action="store_true", help="rewrite learning-curves.md from saved curves")
+    parser.add_argument("--suffix", default=None,
+                        help="results name suffix instead of '' / '-light' (a side run that leaves the saved runs be)")
     parser.add_argument("--add", action="store_true",
                         help="run the variants and batch sizes missing from the saved curves (with their seeds) "
                              "and merge them in: the rest of the registry after a --light run")  # fmt: skip
@@ -450,7 +492,7 @@ def main() -> None:
         return
     seeds = args.seeds or (3 if args.light else 5)
     wanted = set(args.strategies or {v[0] for v in VARIANTS})
-    suffix = "-light" if args.light else ""
+    suffix = args.suffix if args.suffix is not None else ("-light" if args.light else "")
     for name in args.datasets:
         started = time.perf_counter()
         curves_path = RESULTS / f"learning-curves-{name}{suffix}-curves.json"
@@ -541,13 +583,17 @@ def report(
                     title=f"{name} ({setting.features}), batch {batch}, {seeds} seeds")  # fmt: skip
         plots.append(path.name)
     summary = {
-        "full-pool accuracy": round(full, 4), "99% of it": round(0.99 * full, 4), "features": setting.features,
+        "metric": dataset_metric(name), "majority-class baseline": round(dataset_majority_baseline(name), 4),
+        "full-pool score (the metric)": round(full, 4), "99% of it": round(0.99 * full, 4),
+        "features": setting.features,
         "budget": "; ".join(f"batch {b}: {common_budget(group)} labels (random: {max(s.labels[-1] for s in group)})"
                             for b, group in _by_batch(summaries).items()),
         "seeds": len({c.seed for c in curves}), "wall minutes": minutes, "worker processes": workers,
         "CPU minutes, all runs (one thread each)": cpu_minutes if cpu_minutes is not None else "not recorded",
         "plots": ", ".join(plots),
     }  # fmt: skip
+    if any(c.strategy == "auto" for c in curves):
+        summary["auto's arms (share of batches)"] = auto_choices(curves)
     print(write(f"learning-curves-{name}{suffix}", table_rows(name, summaries, full), summary, ran=ran))
 
 

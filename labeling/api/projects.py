@@ -19,7 +19,7 @@ class ProjectOutput(serializers.ModelSerializer[Project]):
     class Meta:
         model = Project
         fields = ["id", "name", "modality", "classes", "label_budget", "retrain_every", "strategy", "diverse_batches",
-                  "committee_size", "density_beta", "encoder", "adaptation", "finetune_last_block"]
+                  "committee_size", "density_beta", "encoder", "adaptation", "finetune_last_block", "metric"]
 
     def get_classes(self, project: Project) -> list[str]:
         return [c.name for c in project.label_classes.all()]

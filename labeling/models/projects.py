@@ -6,7 +6,7 @@ from django.db import models
 from labeling.keys import CLASS_KEYS
 from learner.encoders import ENCODERS
 from learner.finetune import FINETUNABLE_ENCODERS
-from learner.ranking import STRATEGY_NAMES
+from learner.ranking import DEFAULT_STRATEGY, STRATEGY_NAMES
 
 
 def validate_encoder(name: str) -> None:
@@ -32,6 +32,12 @@ class Project(models.Model):
         IMAGE = "image", "Image"
         TEXT = "text", "Text"
 
+    class Metric(models.TextChoices):
+        AUTOMATIC = "", "Automatic: macro-F1 if the classes are imbalanced, else accuracy (fixed at the first retrain)"
+        ACCURACY = "accuracy", "Accuracy"
+        BALANCED_ACCURACY = "balanced_accuracy", "Balanced accuracy (mean recall per class)"
+        MACRO_F1 = "macro_f1", "Macro-F1 (mean F1 per class)"
+
     class Adaptation(models.TextChoices):
         NONE = "none", "None"
         CONTRASTIVE = "contrastive", "Contrastive (SimCLR on the pool)"
@@ -44,7 +50,14 @@ class Project(models.Model):
         validators=[MinValueValidator(1)],
         help_text="Queue a retrain after this many new labels.",
     )
-    strategy = models.CharField(max_length=50, default="entropy", validators=[validate_strategy])
+    strategy = models.CharField(max_length=50, default=DEFAULT_STRATEGY, validators=[validate_strategy])
+    metric = models.CharField(
+        max_length=30,
+        choices=Metric.choices,
+        blank=True,
+        default=Metric.AUTOMATIC,
+        help_text="What decides how good a model is; blank: chosen from the labels at the first retrain.",
+    )
     encoder = models.CharField(
         max_length=50,
         blank=True,

@@ -15,6 +15,7 @@ class TrainingData:
 
     X_train: FloatArray  # (n_labeled, d)
     y_train: np.ndarray  # (n_labeled,) class names
+    train_item_ids: np.ndarray  # (n_labeled,) Item ids, row-aligned with X_train
     X_pool: FloatArray  # (n_unlabeled, d)
     pool_item_ids: np.ndarray  # (n_unlabeled,) Item ids, row-aligned with X_pool
     X_eval: FloatArray  # (n_eval, d)
@@ -47,6 +48,7 @@ def training_data_build(*, project: Project, prefix: bool = False) -> TrainingDa
     return TrainingData(
         X_train=features[train],
         y_train=np.array([label_of[items[r].id] for r in train], dtype=object),
+        train_item_ids=ids[train],
         X_pool=features[pool],
         pool_item_ids=ids[pool],
         X_eval=features[evaluation],

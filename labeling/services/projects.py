@@ -6,6 +6,8 @@ from django.db import transaction
 
 from labeling.exceptions import InvalidProjectError
 from labeling.models import LabelClass, Project
+from learner.metrics import default_metric
+from learner.ranking import DEFAULT_STRATEGY
 
 
 @transaction.atomic
@@ -16,7 +18,8 @@ def project_create(
     class_names: Sequence[str],
     label_budget: int = 500,
     retrain_every: int = 20,
-    strategy: str = "entropy",
+    strategy: str = DEFAULT_STRATEGY,
+    metric: str = Project.Metric.AUTOMATIC,
     encoder: str = "",
     diverse_batches: bool = True,
     committee_size: int = 5,
@@ -38,6 +41,7 @@ def project_create(
         label_budget=label_budget,
         retrain_every=retrain_every,
         strategy=strategy,
+        metric=metric,
         encoder=encoder,
         diverse_batches=diverse_batches,
         committee_size=committee_size,
@@ -70,3 +74,12 @@ def project_budget_set(*, project: Project, label_budget: int) -> Project:
     project.label_budget = label_budget
     project.save(update_fields=["label_budget"])
     return project
+def project_metric_resolve(*, project: Project, labels: Sequence[str]) -> str:
+    """The project's metric; an automatic one is chosen once from `labels` (macro-F1 when the
+    classes are imbalanced, else accuracy) and saved, so it never changes between versions."""
+    if project.metric:
+        return project.metric
+    chosen = default_metric(list(labels))
+    Project.objects.filter(pk=project.pk, metric=Project.Metric.AUTOMATIC).update(metric=chosen)
+    project.refresh_from_db(fields=["metric"])
+    return project.metric

@@ -24,13 +24,15 @@ from labeling.models import Project, StrategyReplay
 from labeling.selectors.replays import labeled_classes
 from labeling.selectors.training import training_data_build
 from labeling.services.embeddings import embeddings_compute
+from labeling.services.projects import project_metric_resolve
+from learner.metrics import majority_baseline
 from learner.models.softmax import SoftmaxConfig
-from learner.ranking import STRATEGY_NAMES
+from learner.ranking import BASELINE, REGISTRY, STRATEGY_NAMES
 from learner.simulation import full_pool_accuracy, recommend, simulate, summarise, typical_start
 from learner.simulation.plot import plot_curves
 from learner.strategies import StrategyOptions
 
-DEFAULT_STRATEGIES = ("margin", "entropy", "bald", "density_entropy", "coreset", "badge")
+DEFAULT_STRATEGIES = ("auto", "margin", "entropy", "bald", "density_entropy", "coreset", "badge")
 MIN_EVAL_ITEMS = 20  # fewer gold evaluation items than this: hold out labeled items instead
 MAX_SEEDS = 10
 
@@ -53,7 +55,7 @@ def replay_request(
     if unknown:
         raise InvalidReplayError(f"Unknown strategies {unknown}; known: {', '.join(STRATEGY_NAMES)}.",
                                  {"strategies": unknown})  # fmt: skip
-    chosen = [name for name in chosen if name != "random"]  # random always runs, as the baseline
+    chosen = [name for name in chosen if not REGISTRY[name].passive]  # random always runs, as the baseline
     batch_size = batch_size or project.retrain_every
     if batch_size < 1 or not 1 <= seeds <= MAX_SEEDS:
         raise InvalidReplayError(f"Need batch_size >= 1 and 1 <= seeds <= {MAX_SEEDS}, got {batch_size} and {seeds}.",
@@ -99,7 +101,8 @@ def replay_run(*, replay: StrategyReplay, device: str) -> StrategyReplay:
     options = StrategyOptions(density_beta=project.density_beta)
     budget = len(y_pool)
     curves = []
-    plan = [("random", "random")] + [(name, "typicality") for name in replay.strategies]
+    metric = project_metric_resolve(project=project, labels=[*y_pool, *y_test])
+    plan = [(BASELINE, "random")] + [(name, "typicality") for name in replay.strategies]
     seeds = [project.seed + offset for offset in range(replay.seeds)]
     typical = {seed: typical_start(X_pool, replay.batch_size, seed) for seed in seeds} if replay.strategies else {}
     for strategy, start in plan:
@@ -107,10 +110,11 @@ def replay_run(*, replay: StrategyReplay, device: str) -> StrategyReplay:
             curves.append(simulate(
                 X_pool, y_pool, X_test, y_test, strategy=strategy, batch_size=replay.batch_size, budget=budget,
                 seed=seed, start=start, diverse=project.diverse_batches, config=config, options=options,
-                device=device, typical=typical[seed] if start == "typicality" else None,
+                device=device, typical=typical[seed] if start == "typicality" else None, metric=metric,
             ))  # fmt: skip
             StrategyReplay.objects.filter(pk=replay.pk).update(runs_done=F("runs_done") + 1)
-    full = full_pool_accuracy(X_pool, y_pool, X_test, y_test, seeds=replay.seeds, config=config, device=device)
+    full = full_pool_accuracy(X_pool, y_pool, X_test, y_test, seeds=replay.seeds, config=config, device=device,
+                              metric=metric)
     summaries = summarise(curves, full)
     advice = recommend(summaries, full)
     plot = io.BytesIO()
@@ -120,6 +124,7 @@ def replay_run(*, replay: StrategyReplay, device: str) -> StrategyReplay:
     bytes_save(plot_name, plot.getvalue())
     result = {
         "recommendation": {"strategy": advice.strategy, "reason": advice.reason},
+        "metric": metric, "majority_baseline": majority_baseline(y_pool, y_test, metric),
         "full_pool_accuracy": full, "labels": budget, "test_items": len(y_test), "test_source": test_source,
         "caveat": "The replayed items are the ones your team labeled, chosen by the live strategy; "
                   "a strategy that chose them may look better here than on a fresh pool.",

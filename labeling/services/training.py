@@ -28,9 +28,10 @@ from labeling.services.adaptation import (
     adaptation_views_compute,
 )
 from labeling.services.embeddings import embeddings_compute, prefix_maps_compute
+from labeling.services.projects import project_metric_resolve
 from learner.finetune import FinetuneConfig, LastBlockClassifier
 from learner.models.softmax import SoftmaxConfig
-from learner.ranking import PoolRanking, strategy_needs
+from learner.ranking import PoolRanking, get_entry
 from learner.strategies import StrategyOptions
 from learner.training import run_round
 from learner.types import IntArray
@@ -97,14 +98,15 @@ def model_version_run(*, model_version: ModelVersion, device: str) -> ModelVersi
     started = time.perf_counter()
     project = model_version.project
     adapting = project.adaptation == Project.Adaptation.CONTRASTIVE
-    finetuning = project.finetune_last_block and not {"committee_probs", "head_weight"} & strategy_needs(
-        model_version.strategy, diverse=project.diverse_batches
-    )  # committee and MC-dropout strategies train their heads on the frozen embeddings
+    entry = get_entry(model_version.strategy)
+    finetuning = project.finetune_last_block and not entry.trains_own_heads  # committees, MC dropout: frozen
     if project.encoder:  # embed items the import task has not reached yet; a no-op when all are done
         embeddings_compute(project=project, device=device)
         adaptation_views_compute(project=project, device=device)
         prefix_maps_compute(project=project, device=device)
     data = training_data_build(project=project, prefix=finetuning)
+    metric = project_metric_resolve(project=project, labels=[*data.y_train, *data.y_eval])
+    state = _previous_strategy_state(model_version) if entry.stateful else None
     adaptation = adaptation_prepare(project=project, device=device) if adapting else None
     artifact = None
     try:
@@ -118,9 +120,15 @@ def model_version_run(*, model_version: ModelVersion, device: str) -> ModelVersi
             config=SoftmaxConfig(members=project.committee_size),
             options=StrategyOptions(density_beta=project.density_beta), device=device,
             model=(lambda device: LastBlockClassifier(FINETUNE_CONFIG, device=device)) if finetuning else None,
+            metric=metric, strategy_state=state, pool_ids=data.pool_item_ids, train_ids=data.train_item_ids,
         )  # fmt: skip
         metrics = {
             "eval_accuracy": result.eval_accuracy, "n_eval": len(data.y_eval), "n_train": result.n_train,
+            "metric": metric, "eval_score": result.eval_score, "majority_baseline": result.majority_score,
+            "below_majority_baseline": (result.eval_score is not None and result.majority_score is not None
+                                        and result.eval_score < result.majority_score),
+            "class_weight": getattr(result.model, "class_weight_", None),
+            "committee_eval_accuracy": result.committee_eval_accuracy,
             "n_pool": len(data.pool_item_ids), "train_seconds": round(time.perf_counter() - started, 3),
             "encoder": project.encoder or ("pixels" if project.modality == Project.Modality.IMAGE else "tfidf-lsa"),
             "hyperparameters": asdict(result.model.config), "epochs_trained": result.model.epochs_,
@@ -128,6 +136,8 @@ def model_version_run(*, model_version: ModelVersion, device: str) -> ModelVersi
             "adaptation": adaptation.record if adaptation is not None else {"method": Project.Adaptation.NONE.value},
             "finetune": _finetune_record(project, finetuning, result.model.epochs_, data.X_train.shape[1]),
         }  # fmt: skip
+        if result.strategy_state is not None:  # what auto learned so far; the next version starts from it
+            metrics["strategy_state"] = result.strategy_state
         # A fresh name per run: a redo after a lost worker never meets the file of the lost attempt.
         artifact = f"project-{model_version.project_id}/model-v{model_version.number}-{uuid.uuid4().hex[:12]}.pt"
         bytes_save(artifact, result.model.to_bytes())
@@ -144,6 +154,14 @@ def model_version_run(*, model_version: ModelVersion, device: str) -> ModelVersi
         if adaptation is not None:
             adaptation_discard(adaptation=adaptation)  # a fit stored by this run and named by no version
         raise
+
+
+def _previous_strategy_state(model_version: ModelVersion) -> dict[str, object] | None:
+    """The state the newest finished version of the same strategy left (auto's arm weights and audits)."""
+    previous = (ModelVersion.objects.filter(project_id=model_version.project_id, status=ModelVersion.Status.DONE,
+                                            strategy=model_version.strategy, number__lt=model_version.number)
+                .order_by("-number").values_list("metrics", flat=True).first())  # fmt: skip
+    return (previous or {}).get("strategy_state")
 
 
 def _finetune_record(project: Project, finetuning: bool, epochs: int, input_dim: int) -> dict[str, object]:

@@ -1,7 +1,8 @@
 """A small torch softmax classifier, wrapped to look like an sklearn estimator.
 
 `SoftmaxHead` is the plain module; `SoftmaxClassifier` owns everything around it: label
-encoding, feature standardisation, class-balanced full-batch training and atomic save/load.
+encoding, feature standardisation, full-batch training with a class weighting chosen on the
+validation split, and atomic save/load.
 Full batch is enough at labeling scale (tens to a few thousand labeled rows) and has no
 shuffling, so a fit depends on the data and `config.seed` only.
 """
@@ -20,6 +21,7 @@ from torch import nn
 from learner.arrays import to_numpy
 from learner.device import resolve_device
 from learner.exceptions import LearnerError, NotEnoughLabelsError
+from learner.metrics import IMBALANCE_RATIO, check_metric, score
 from learner.types import FloatArray
 
 # Rows standardised and scored at a time. Standardising a 20,000 x 1,280 pool in one go
@@ -43,6 +45,8 @@ class SoftmaxConfig:
     seed: int = 0  # weight initialisation, the validation split (and the committee's bootstrap draws)
     members: int = 5  # committee size; only SoftmaxCommittee reads it
     dropout: float = 0.0  # dropout on the output layer's input while training (MC-dropout BALD needs > 0)
+    class_weight: str = "auto"  # "balanced", "none", or "auto": the one scoring better on the validation split
+    metric: str = "accuracy"  # what "auto" compares the two weightings by (learner.metrics.METRICS)
 
 
 def feature_scaler(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -95,16 +99,50 @@ class SoftmaxClassifier:
         self.n_features_in_ = x.shape[1]
         self.mean_, self.std_ = feature_scaler(x)  # (d,), (d,)
         target = torch.as_tensor(codes, dtype=torch.long, device=self.device)  # (n,)
-        weight = torch.as_tensor(len(labels) / (len(counts) * counts), dtype=torch.float32, device=self.device)
+        weights = {
+            "balanced": torch.as_tensor(len(labels) / (len(counts) * counts), dtype=torch.float32, device=self.device),
+            "none": torch.ones(len(counts), dtype=torch.float32, device=self.device),
+        }  # (c,) each
         z = self._standardise(x)  # (n, d)
         held_out = self._validation_rows(codes, counts)
+        candidates = self._weightings(counts, held_out is not None)
+        self.validation_scores_: dict[str, float] = {}
         if held_out is None:
             self.epochs_ = self.config.epochs
-        else:  # early stopping on the held-out rows picks the step count; then refit on every label
+        else:  # early stopping on the held-out rows picks the step count (and weighting); then refit on every label
             train = np.setdiff1d(np.arange(len(codes)), held_out)
-            self.epochs_ = self._train(z[train], target[train], weight, validation=(z[held_out], target[held_out]))
-        self._train(z, target, weight, epochs=self.epochs_)
+            steps = {}
+            for name in candidates:
+                steps[name] = self._train(z[train], target[train], weights[name],
+                                          validation=(z[held_out], target[held_out]))  # fmt: skip
+                self.validation_scores_[name] = self._validation_score(z[held_out], codes[held_out])
+            candidates = [max(candidates, key=lambda name: self.validation_scores_[name])]  # ties: the first listed
+            self.epochs_ = steps[candidates[0]]
+        self.class_weight_ = candidates[0]
+        self._train(z, target, weights[self.class_weight_], epochs=self.epochs_)
         return self
+
+    def _weightings(self, counts: np.ndarray, can_validate: bool) -> list[str]:
+        """The class weightings to try, the preferred first. "auto" tries both only when the labels
+        are imbalanced (else the two differ by little) and there is a validation split to decide on."""
+        choice = self.config.class_weight
+        if choice not in ("auto", "balanced", "none"):
+            raise LearnerError(f"class_weight must be 'auto', 'balanced' or 'none', got {choice!r}.")
+        check_metric(self.config.metric)
+        if choice != "auto":
+            return [choice]
+        if can_validate and counts.max() > IMBALANCE_RATIO * counts.min():
+            return ["balanced", "none"]
+        return ["balanced"]
+
+    @torch.no_grad()
+    def _validation_score(self, z: torch.Tensor, codes: np.ndarray) -> float:
+        """config.metric of the current module on standardised rows z (n, d) with class codes (n,)."""
+        logits = self._fitted()(z)  # (n, c), or (m, n, c) for a committee
+        probs = torch.softmax(logits, dim=-1)
+        if probs.ndim == 3:
+            probs = probs.mean(dim=0)  # (n, c) the consensus, as predict_proba gives it
+        return score(self.config.metric, codes, to_numpy(probs.argmax(dim=1)))  # a few rows, scored on the host
 
     def _validation_rows(self, codes: np.ndarray, counts: np.ndarray) -> np.ndarray | None:
         """A stratified, seeded share of rows to hold out; None when a class has too few rows to spare one."""

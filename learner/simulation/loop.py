@@ -7,6 +7,7 @@ import numpy as np
 
 from learner.batch import typical_representatives
 from learner.exceptions import LearnerError, NotEnoughLabelsError
+from learner.metrics import majority_baseline, score
 from learner.models.softmax import SoftmaxClassifier, SoftmaxConfig
 from learner.strategies import StrategyOptions
 from learner.training import run_round
@@ -25,11 +26,14 @@ class Curve:
     seed: int
     diverse: bool
     labels: tuple[int, ...]
-    accuracy: tuple[float, ...]
+    accuracy: tuple[float, ...]  # the run's metric (accuracy unless `metric` says otherwise), single classifier
+    metric: str = "accuracy"
+    arms: tuple[str, ...] = ()  # auto: the arm that chose each batch after the first
 
     def as_dict(self) -> dict[str, Any]:
         return {"strategy": self.strategy, "start": self.start, "batch_size": self.batch_size, "seed": self.seed,
-                "diverse": self.diverse, "labels": list(self.labels), "accuracy": list(self.accuracy)}  # fmt: skip
+                "diverse": self.diverse, "labels": list(self.labels), "accuracy": list(self.accuracy),
+                "metric": self.metric, "arms": list(self.arms)}  # fmt: skip
 
 
 def simulate(
@@ -48,6 +52,7 @@ def simulate(
     options: StrategyOptions = StrategyOptions(),  # noqa: B008 - frozen, safe to share
     device: str = "cpu",
     typical: IntArray | None = None,
+    metric: str = "accuracy",
 ) -> Curve:
     """Label `batch_size` items at a time from X_pool (n, d) until `budget` labels (or the pool) run out.
 
@@ -57,6 +62,10 @@ def simulate(
     computes it; y_pool plays the annotator. The model is evaluated on (X_test, y_test) after
     every batch and never sees it otherwise. `seed` drives the cold start, the strategy's draws
     and the model's initialisation, so one seed gives one reproducible curve.
+
+    Every strategy's curve is the `metric` (learner.metrics) of the same single classifier on the
+    test split: a committee strategy's committee only chooses the items. A stateful strategy
+    (auto) gets its previous round's state back, with pool rows as item ids.
 
     `typical` is the typicality start's first batch when the caller has it already:
     typical_start(X_pool, batch_size, seed). It depends on neither strategy nor budget, so a
@@ -78,7 +87,8 @@ def simulate(
     cold_order = _cold_order(n, typical, rng)  # also the fallback while one class is known
     labeled = cold_order[:batch_size]
     config = replace(config, seed=seed)
-    labels, accuracy = [], []
+    labels, accuracy, arms = [], [], []
+    state = None
     for round_number in range(n):
         unlabeled = np.setdiff1d(np.arange(n), labeled, assume_unique=True)
         last = len(labeled) >= budget or len(unlabeled) == 0
@@ -87,19 +97,23 @@ def simulate(
                 X_train=X_pool[labeled], y_train=y_pool[labeled],
                 X_pool=X_pool[unlabeled[:0] if last else unlabeled], X_eval=X_test, y_eval=y_test,
                 strategy=strategy, seed=seed * 100_003 + round_number, batch_size=batch_size, diverse=diverse,
-                config=config, options=options, device=device,
+                config=config, options=options, device=device, metric=metric, strategy_state=state,
+                pool_ids=unlabeled, train_ids=labeled,
             )  # fmt: skip
-            score = float(result.eval_accuracy or 0.0)
+            score = float(result.eval_score or 0.0)
             chosen = unlabeled[result.ranking.order[:batch_size]] if not last else None
+            state = result.strategy_state
+            if state is not None and not last:
+                arms.append(state["reserve"]["arm"])  # the arm this round's batch came from
         except NotEnoughLabelsError:  # one class so far: a constant guess; keep to the cold-start order
-            score = float(np.mean(y_test == y_pool[labeled[0]]))
+            score = majority_baseline(y_pool[labeled[:1]], y_test, metric)
             chosen = cold_order[np.isin(cold_order, unlabeled)][:batch_size]
         labels.append(len(labeled))
         accuracy.append(score)
         if last or chosen is None:
             break
         labeled = np.concatenate([labeled, chosen[: budget - len(labeled)]])
-    return Curve(strategy, start, batch_size, seed, diverse, tuple(labels), tuple(accuracy))
+    return Curve(strategy, start, batch_size, seed, diverse, tuple(labels), tuple(accuracy), metric, tuple(arms))
 
 
 def full_pool_accuracy(
@@ -111,16 +125,16 @@ def full_pool_accuracy(
     seeds: int = 1,
     config: SoftmaxConfig = SoftmaxConfig(),  # noqa: B008 - frozen, safe to share
     device: str = "cpu",
+    metric: str = "accuracy",
 ) -> float:
-    """Held-out accuracy of the classifier trained on every pool label, averaged over `seeds`
-    initialisations: the ceiling the learning curves are measured against."""
+    """Held-out `metric` (default accuracy) of the classifier trained on every pool label, averaged
+    over `seeds` initialisations: the ceiling the learning curves are measured against."""
     y_test = np.asarray(y_test)
     scores = [
-        float(
-            np.mean(SoftmaxClassifier(replace(config, seed=seed), device).fit(X_pool, y_pool).predict(X_test) == y_test)
-        )
+        score(metric, y_test, SoftmaxClassifier(replace(config, seed=seed, metric=metric), device)
+              .fit(X_pool, y_pool).predict(X_test))
         for seed in range(seeds)
-    ]
+    ]  # fmt: skip
     return float(np.mean(scores))
 
 

@@ -46,7 +46,8 @@ def test_dashboard_is_for_staff_and_shows_versions(client, annotator, admin_user
     project = make_digits_project(per_class=2)
     ModelVersion.objects.create(
         project=project, number=1, strategy="entropy", status="done", labels_used=20,
-        metrics={"eval_accuracy": 0.875, "train_seconds": 1.25},
+        metrics={"eval_accuracy": 0.875, "train_seconds": 1.25, "metric": "macro_f1", "eval_score": 0.41,
+                 "majority_baseline": 0.45, "below_majority_baseline": True},
     )  # fmt: skip
     client.force_login(annotator)
     assert client.get(f"/projects/{project.pk}/dashboard/").status_code == 302  # to the login page
@@ -54,6 +55,7 @@ def test_dashboard_is_for_staff_and_shows_versions(client, annotator, admin_user
     client.force_login(admin_user)
     html = client.get(f"/projects/{project.pk}/dashboard/").content.decode()
     assert "v1" in html and "88%" in html and "0 / 500" in html
+    assert "0.410 (macro_f1) / 0.450" in html and "below the majority-class baseline" in html
 
 
 def test_other_peoples_projects_are_404(client, make_digits_project):

@@ -11,7 +11,6 @@ from labeling.artifacts import array_load, bytes_load
 from labeling.models import EmbeddingSet, Item, ItemScore, ModelVersion
 from labeling.services.training import model_version_request
 from labeling.tasks import embeddings_compute_task, model_version_train
-from learner.models.committee import SoftmaxCommittee
 from learner.models.softmax import SoftmaxClassifier
 from learner.ranking import STRATEGY_NAMES
 from tests.labeling.helpers import label_in_cold_order, lose_the_row_while_training
@@ -69,6 +68,49 @@ def test_every_strategy_can_drive_a_project(make_digits_project, annotator, stra
     assert ranks == list(range(45 - 9 - 12))  # every unlabeled pool item, each rank once
 
 
+def test_a_version_records_its_metric_and_the_majority_baseline(make_digits_project, annotator):
+    project = make_digits_project(per_class=15, retrain_every=1000, strategy="margin")  # balanced classes
+    label_in_cold_order(project, annotator, 12)
+    version = model_version_request(project=project, force=True)
+
+    model_version_train(version.pk)
+
+    version.refresh_from_db()
+    project.refresh_from_db()
+    assert project.metric == "accuracy"  # automatic, fixed at the first retrain: the classes are balanced
+    metrics = version.metrics
+    assert metrics["metric"] == "accuracy" and metrics["eval_score"] == metrics["eval_accuracy"]
+    assert 0 < metrics["majority_baseline"] < 0.5 < metrics["eval_score"]  # 3 classes: one of them right, at most
+    assert metrics["below_majority_baseline"] is False
+    assert metrics["class_weight"] in {"balanced", "none"}
+
+
+def test_auto_carries_what_it_learned_from_version_to_version(make_digits_project, annotator):
+    project = make_digits_project(per_class=20, retrain_every=1000, metric="macro_f1")
+    assert project.strategy == "auto"  # the default for new projects
+    label_in_cold_order(project, annotator, 12)
+    project.retrain_every = 10  # the batch auto ranks for; set after labeling, so no retrain was queued meanwhile
+    project.save(update_fields=["retrain_every"])
+    first = model_version_request(project=project, force=True)
+    model_version_train(first.pk)
+    first.refresh_from_db()
+    state = first.metrics["strategy_state"]
+    assert state["rounds"] == 1 and sum(state["chosen"].values()) == 1 and len(state["reserve"]["ids"]) == 2
+    assert first.metrics["metric"] == "macro_f1"
+
+    project.retrain_every = 1000
+    project.save(update_fields=["retrain_every"])
+    label_in_cold_order(project, annotator, 24)
+    project.retrain_every = 10
+    project.save(update_fields=["retrain_every"])
+    second = model_version_request(project=project, force=True)
+    model_version_train(second.pk)
+
+    second.refresh_from_db()
+    assert second.status == ModelVersion.Status.DONE, second.error
+    assert second.metrics["strategy_state"]["rounds"] == 2  # started from the first version's state
+
+
 def test_running_the_same_task_twice_makes_one_version(make_digits_project, annotator):
     project = make_digits_project(per_class=20, retrain_every=1000)
     label_in_cold_order(project, annotator, 12)
@@ -110,7 +152,9 @@ def test_a_run_that_cannot_publish_drops_its_model_and_ranking_files(make_digits
     assert not list((Path(settings.ARTIFACT_ROOT) / f"project-{project.pk}").glob("*"))  # model and ranking gone
 
 
-def test_the_project_committee_size_is_the_size_of_the_trained_committee(make_digits_project, annotator):
+def test_a_committee_strategy_chooses_with_the_project_committee_and_keeps_the_single_model(
+    make_digits_project, annotator
+):
     project = make_digits_project(per_class=20, retrain_every=1000, strategy="vote_entropy", committee_size=3)
     label_in_cold_order(project, annotator, 12)
     version = model_version_request(project=project, force=True)
@@ -119,9 +163,11 @@ def test_the_project_committee_size_is_the_size_of_the_trained_committee(make_di
 
     version.refresh_from_db()
     assert version.status == ModelVersion.Status.DONE, version.error
-    committee = SoftmaxCommittee.from_bytes(bytes_load(version.artifact_path))
+    assert version.metrics["hyperparameters"]["members"] == 3
+    assert 0 <= version.metrics["committee_eval_accuracy"] <= 1  # the committee's consensus, reported beside
+    model = SoftmaxClassifier.from_bytes(bytes_load(version.artifact_path))  # every strategy: one classifier
     two_images = np.zeros((2, 28 * 28))  # images become 28 x 28 pixel features
-    assert committee.predict_proba_members(two_images).shape == (3, 2, 3)  # 3 members, 2 rows, 3 classes
+    assert model.predict_proba(two_images).shape == (2, 3)
 
 
 def test_embedding_task_embeds_and_orders_the_cold_start(make_digits_project):

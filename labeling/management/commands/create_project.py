@@ -4,6 +4,8 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from labeling.management.commands._helpers import cli_errors
 from labeling.services.projects import project_create
+from learner.metrics import METRICS
+from learner.ranking import DEFAULT_STRATEGY
 
 
 class Command(BaseCommand):
@@ -15,7 +17,9 @@ class Command(BaseCommand):
         parser.add_argument("--classes", required=True, help="Comma-separated class names, in key order.")
         parser.add_argument("--budget", type=int, default=500)
         parser.add_argument("--retrain-every", type=int, default=20)
-        parser.add_argument("--strategy", default="entropy")
+        parser.add_argument("--strategy", default=DEFAULT_STRATEGY)
+        parser.add_argument("--metric", default="", choices=["", *METRICS],
+                            help="accuracy, balanced_accuracy or macro_f1; default: chosen from the labels")
         parser.add_argument(
             "--no-diverse-batches", action="store_true", help="Take each batch by score alone, not spread out."
         )
@@ -35,7 +39,8 @@ class Command(BaseCommand):
             project = project_create(
                 name=opts["name"], modality=opts["modality"], class_names=opts["classes"].split(","),
                 label_budget=opts["budget"], retrain_every=opts["retrain_every"],
-                strategy=opts["strategy"], seed=opts["seed"], diverse_batches=not opts["no_diverse_batches"],
+                strategy=opts["strategy"], metric=opts["metric"], seed=opts["seed"],
+                diverse_batches=not opts["no_diverse_batches"],
                 committee_size=opts["committee_size"], density_beta=opts["density_beta"], encoder=opts["encoder"],
                 adaptation=opts["adaptation"], finetune_last_block=opts["finetune_last_block"],
             )  # fmt: skip

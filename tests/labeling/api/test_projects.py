@@ -108,7 +108,7 @@ def test_project_detail_reports_progress(api, reviews):
     body = api.get(f"/api/projects/{reviews.pk}/").json()
     assert body == {
         "id": reviews.pk, "name": "reviews", "modality": "text", "classes": ["fresh", "rotten"],
-        "label_budget": 500, "retrain_every": 20, "strategy": "entropy",
+        "label_budget": 500, "retrain_every": 20, "strategy": "auto", "metric": "",
         "diverse_batches": True, "committee_size": 5, "density_beta": 1.0, "encoder": "", "adaptation": "none",
         "finetune_last_block": False,
         "progress": {"labels_spent": 2, "label_budget": 500, "labeled_items": 2, "pool_items": 2,

@@ -221,7 +221,7 @@ def test_retrain_is_queued_on_commit_after_every_n_labels(
     with django_capture_on_commit_callbacks() as callbacks:
         label_submit(project=project, item_id=items[4].pk, annotator=annotator, class_name="0")
     version = ModelVersion.objects.get()
-    assert (version.number, version.status, version.labels_used, version.strategy) == (1, "queued", 5, "entropy")
+    assert (version.number, version.status, version.labels_used, version.strategy) == (1, "queued", 5, "auto")
     assert len(callbacks) == 1  # the task is sent only once the label is committed
 
     # While one run is queued, more labels never queue a second.

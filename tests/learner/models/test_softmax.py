@@ -200,3 +200,32 @@ def test_a_class_with_too_few_labels_trains_without_a_held_out_split() -> None:
     X = np.array([[0.0], [0.1], [1.0], [1.1], [1.2]], dtype=np.float32)
     model = SoftmaxClassifier(SoftmaxConfig(epochs=50), device="cpu").fit(X, ["a", "a", "b", "b", "b"])
     assert model.epochs_ == 50  # two rows of "a": none can be spared for validation
+
+
+def imbalanced(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Two overlapping classes, 10:1: answering "a" more often buys accuracy and costs recall of "b"."""
+    rng = np.random.default_rng(seed)
+    X = np.concatenate([rng.normal(0.0, 1.0, (300, 2)), rng.normal(1.5, 1.0, (30, 2))]).astype(np.float32)
+    return X, np.array(["a"] * 300 + ["b"] * 30)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_class_weighting_is_chosen_by_the_metric_on_the_validation_split(seed: int) -> None:
+    X, y = imbalanced()
+    by_accuracy = SoftmaxClassifier(SoftmaxConfig(metric="accuracy", seed=seed), device="cpu").fit(X, y)
+    by_balanced = SoftmaxClassifier(SoftmaxConfig(metric="balanced_accuracy", seed=seed), device="cpu").fit(X, y)
+    assert by_accuracy.class_weight_ == "none"  # the majority class pays on accuracy
+    assert by_balanced.class_weight_ == "balanced"  # recall of the rare class pays on balanced accuracy
+    assert set(by_accuracy.validation_scores_) == {"balanced", "none"}
+    rare_calls = [np.mean(model.predict(X) == "b") for model in (by_accuracy, by_balanced)]
+    assert rare_calls[0] < rare_calls[1]
+
+
+def test_balanced_labels_or_a_fixed_weighting_train_once() -> None:
+    X, y = imbalanced()
+    fixed = SoftmaxClassifier(SoftmaxConfig(class_weight="none"), device="cpu").fit(X, y)
+    assert fixed.class_weight_ == "none" and set(fixed.validation_scores_) == {"none"}
+    even = SoftmaxClassifier(SoftmaxConfig(), device="cpu").fit(X[270:], y[270:])  # 30 and 30
+    assert even.class_weight_ == "balanced" and set(even.validation_scores_) == {"balanced"}
+    with pytest.raises(LearnerError, match="class_weight"):
+        SoftmaxClassifier(SoftmaxConfig(class_weight="inverse"), device="cpu").fit(X, y)
