@@ -197,7 +197,7 @@ def test_a_token_for_scripts_from_username_and_password(annotator):
 def test_after_a_retrain_the_queue_says_what_the_model_thinks_and_why(api, make_digits_project, annotator):
     from tests.labeling.helpers import label_in_cold_order, train_now
 
-    project = make_digits_project(per_class=10, eval_fraction=0.2, retrain_every=50)
+    project = make_digits_project(per_class=10, eval_fraction=0.2, retrain_every=50, strategy="entropy")
     label_in_cold_order(project, annotator, 6)
     version = train_now(project)
     assert version.status == "done"
