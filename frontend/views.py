@@ -9,7 +9,13 @@ from django.views.decorators.http import require_POST
 
 from labeling.api.annotation import queue_data
 from labeling.charts import accuracy_chart_svg
-from labeling.exceptions import ApplicationError, InvalidProjectError, NothingToRetrainError, ProjectNotFoundError
+from labeling.exceptions import (
+    ApplicationError,
+    InvalidProjectError,
+    InvalidReplayError,
+    NothingToRetrainError,
+    ProjectNotFoundError,
+)
 from labeling.guidelines import render_markdown
 from labeling.keys import ACTIONS, class_keys
 from labeling.models import ModelVersion, Project
@@ -25,8 +31,9 @@ from labeling.selectors.replays import replay_list
 from labeling.selectors.training import model_version_list
 from labeling.services.guidelines import ClassGuide, guidelines_update
 from labeling.services.projects import project_budget_set
-from labeling.services.replays import replay_request
+from labeling.services.replays import DEFAULT_STRATEGIES, replay_request
 from labeling.services.training import model_version_request
+from learner.ranking import REGISTRY, STRATEGY_NAMES
 
 
 def _project_or_404(request: HttpRequest, project_id: int) -> Project:
@@ -114,6 +121,15 @@ def guidelines(request: HttpRequest, project_id: int) -> HttpResponse:
     return render(request, "frontend/guidelines.html", context, status=400 if error else 200)
 
 
+def _positive_int(text: str | None, what: str) -> int | None:
+    """A form's whole number, None when left empty; InvalidReplayError names the field otherwise."""
+    if not text:
+        return None
+    if not text.strip().isdigit():
+        raise InvalidReplayError(f"The {what} must be a whole number, not {text!r}.", {what: text})
+    return int(text)
+
+
 def _ids(text: str) -> list[int]:
     parts = [part.strip() for part in text.replace(",", " ").split()]
     bad = [part for part in parts if not part.isdigit()]
@@ -143,6 +159,8 @@ def dashboard(request: HttpRequest, project_id: int) -> HttpResponse:
         "budget_width": min(used, 100.0),
         "waits_for": retrain_waits_for(version=queued) if queued else "",
         "annotators": annotator_rows(project=project),
+        "replay_choices": [name for name in STRATEGY_NAMES if not REGISTRY[name].passive],
+        "replay_defaults": {*DEFAULT_STRATEGIES, project.strategy},
         "active": dashboard_active(project=project),
     }
     if request.htmx:
@@ -187,7 +205,11 @@ def budget(request: HttpRequest, project_id: int) -> HttpResponse:
 def replay(request: HttpRequest, project_id: int) -> HttpResponse:
     project = _project_or_404(request, project_id)
     try:
-        replay_request(project=project, requested_by=request.user)
+        replay_request(
+            project=project, requested_by=request.user, strategies=request.POST.getlist("strategies") or None,
+            batch_size=_positive_int(request.POST.get("batch_size"), "batch size"),
+            seeds=_positive_int(request.POST.get("seeds"), "seeds") or 3,
+        )  # fmt: skip
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:

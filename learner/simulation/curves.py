@@ -108,15 +108,24 @@ def _ratio(labels: int | None, baseline: int | None) -> float | None:
     return None if labels is None or baseline is None else labels / baseline
 
 
+MIN_LABELS_TO_RECOMMEND = 100  # fewer labels replayed than this: the curves are mostly cold start
+MIN_POINTS_TO_RECOMMEND = 4  # a curve of fewer points has no shape to compare
+
+
 @dataclass(frozen=True)
 class Recommendation:
-    strategy: str  # the winner's name as in the summaries; "random" when nothing beat it
+    strategy: str | None  # the winner's name as in the summaries, "random" when nothing beat it, None: too early
     reason: str  # one sentence for the people who pay for the labels
 
 
 def recommend(summaries: Sequence[CurveSummary], full_accuracy: float) -> Recommendation:
     """The strategy that reached 99% of the full-pool accuracy with the fewest labels (then 95%,
-    then the larger AULC), said against random at the same batch size."""
+    then the larger AULC), said against random at the same batch size.
+
+    No recommendation (strategy None, and why) when the curves are too short to tell, or when the
+    winner's AULC band (mean ± std over seeds) overlaps random's: a difference the seeds alone
+    could make is no reason to switch.
+    """
     if not summaries:
         raise LearnerError("Nothing to recommend from: no curves.")
     never = 1 << 62
@@ -126,6 +135,10 @@ def recommend(summaries: Sequence[CurveSummary], full_accuracy: float) -> Recomm
 
     best = min(summaries, key=key)
     base = next((s for s in summaries if s.name == BASELINE and s.batch_size == best.batch_size), None)
+    if best.labels[-1] < MIN_LABELS_TO_RECOMMEND or len(best.labels) < MIN_POINTS_TO_RECOMMEND:
+        return Recommendation(None, f"Too few labels to tell: the curves reach {best.labels[-1]} labels in "
+                                    f"{len(best.labels)} points; a replay recommends from {MIN_LABELS_TO_RECOMMEND} "
+                                    f"labels and {MIN_POINTS_TO_RECOMMEND} points on.")  # fmt: skip
     target = 0.99 * full_accuracy
     if best.labels_99 is not None:
         reached = (
@@ -135,6 +148,10 @@ def recommend(summaries: Sequence[CurveSummary], full_accuracy: float) -> Recomm
         reached = f"never reached {target:.3f} (99% of {full_accuracy:.3f}); best curve, AULC {best.aulc_mean:.3f}"
     if base is None or best.name == BASELINE:
         return Recommendation(best.name, f"No strategy beat random here: random {reached}.")
+    if best.aulc_mean - best.aulc_std <= base.aulc_mean + base.aulc_std:
+        spread = (f"{best.name}'s AULC {best.aulc_mean:.3f} ± {best.aulc_std:.3f} overlaps random's "
+                  f"{base.aulc_mean:.3f} ± {base.aulc_std:.3f} over the seeds")  # fmt: skip
+        return Recommendation(None, f"Too close to tell: {spread}. Label more, or replay with more seeds.")
     if base.labels_99 is not None:
         versus = f"random needed {base.labels_99}"
     else:

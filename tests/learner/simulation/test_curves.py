@@ -57,3 +57,34 @@ def test_aulc_stops_where_the_shortest_run_stops():
     by_name = {s.name: s for s in summarise(curves, full_accuracy=1.0)}
     assert by_name["random"].aulc_mean == pytest.approx(0.3)  # up to 20 labels, like margin
     assert by_name["random"].labels_99 == 40  # but its labels-to-target uses the whole run
+
+
+def _summary(name, mean_aulc, std_aulc, *, labels=(50, 100, 150, 200), l99=None):
+    from learner.simulation.curves import CurveSummary
+
+    return CurveSummary(name=name, batch_size=50, seeds=3, labels=labels, mean=(0.5,) * len(labels),
+                        std=(0.01,) * len(labels), labels_95=l99, labels_99=l99, ratio_95=None, ratio_99=None,
+                        aulc_mean=mean_aulc, aulc_std=std_aulc, worse_than_random_at=())  # fmt: skip
+
+
+def test_a_clear_winner_is_recommended_against_random():
+    from learner.simulation.curves import recommend
+
+    advice = recommend([_summary("margin", 0.80, 0.01, l99=150), _summary("random", 0.70, 0.01)], 0.9)
+    assert advice.strategy == "margin" and "random had not reached it after 200" in advice.reason
+
+
+def test_no_recommendation_while_the_spread_overlaps_randoms():
+    from learner.simulation.curves import recommend
+
+    advice = recommend([_summary("margin", 0.72, 0.02, l99=200), _summary("random", 0.70, 0.01)], 0.9)
+    assert advice.strategy is None and advice.reason.startswith("Too close to tell: margin's AULC 0.720 ± 0.020")
+
+
+def test_no_recommendation_before_enough_labels():
+    from learner.simulation.curves import recommend
+
+    short = (10, 20, 30, 40)
+    advice = recommend([_summary("margin", 0.9, 0.0, labels=short, l99=20),
+                        _summary("random", 0.5, 0.0, labels=short)], 0.9)  # fmt: skip
+    assert advice.strategy is None and advice.reason.startswith("Too few labels to tell: the curves reach 40 labels")
