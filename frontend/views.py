@@ -121,6 +121,19 @@ def guidelines(request: HttpRequest, project_id: int) -> HttpResponse:
     return render(request, "frontend/guidelines.html", context, status=400 if error else 200)
 
 
+def _report_rows(version: ModelVersion | None) -> dict[str, object] | None:
+    """The latest version's confusion matrix as table rows, with each class's recall."""
+    report = version.metrics.get("eval_report") if version is not None else None
+    if not report:
+        return None
+    rows = [
+        {"name": name, "index": i, "counts": counts, "recall": recall}
+        for i, (name, counts, recall) in enumerate(zip(report["classes"], report["confusion"], report["recall"],
+                                                       strict=True))
+    ]  # fmt: skip
+    return {"classes": report["classes"], "macro_f1": report["macro_f1"], "rows": rows}
+
+
 def _positive_int(text: str | None, what: str) -> int | None:
     """A form's whole number, None when left empty; InvalidReplayError names the field otherwise."""
     if not text:
@@ -159,6 +172,7 @@ def dashboard(request: HttpRequest, project_id: int) -> HttpResponse:
         "budget_width": min(used, 100.0),
         "waits_for": retrain_waits_for(version=queued) if queued else "",
         "annotators": annotator_rows(project=project),
+        "latest_report": _report_rows(progress.latest_version),
         "replay_choices": [name for name in STRATEGY_NAMES if not REGISTRY[name].passive],
         "replay_defaults": {*DEFAULT_STRATEGIES, project.strategy},
         "active": dashboard_active(project=project),

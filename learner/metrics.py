@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from sklearn.metrics import confusion_matrix, f1_score
 
 from learner.exceptions import LearnerError
 
@@ -69,3 +70,21 @@ def _objects(values: Any) -> np.ndarray:
     array = np.empty(len(values), dtype=object)
     array[:] = [v.item() if isinstance(v, np.generic) else v for v in values]
     return array
+
+
+def eval_report(y_true: Any, y_pred: Any, classes: Sequence[Any]) -> dict[str, Any]:
+    """What the dashboard shows beside accuracy: the confusion matrix (rows: true class, columns:
+    predicted, in `classes` order), each class's recall (None for a class with no true item), and
+    macro-F1. JSON-safe."""
+    truth, pred = _objects(y_true), _objects(y_pred)
+    names = list(classes)
+    matrix = confusion_matrix(truth, pred, labels=np.array(names, dtype=object))  # (c, c)
+    support = matrix.sum(axis=1)
+    recall = [float(matrix[i, i] / support[i]) if support[i] else None for i in range(len(names))]
+    return {
+        "classes": [str(name) for name in names],
+        "confusion": matrix.astype(int).tolist(),
+        "recall": recall,
+        "macro_f1": float(f1_score(truth, pred, labels=np.array(names, dtype=object), average="macro",
+                                   zero_division=0)),
+    }

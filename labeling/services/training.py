@@ -30,6 +30,7 @@ from labeling.services.adaptation import (
 from labeling.services.embeddings import embeddings_compute, prefix_maps_compute
 from labeling.services.projects import project_metric_resolve
 from learner.finetune import FinetuneConfig, LastBlockClassifier
+from learner.metrics import eval_report
 from learner.models.softmax import SoftmaxConfig
 from learner.ranking import PoolRanking, get_entry
 from learner.strategies import StrategyOptions
@@ -136,6 +137,9 @@ def model_version_run(*, model_version: ModelVersion, device: str) -> ModelVersi
             "adaptation": adaptation.record if adaptation is not None else {"method": Project.Adaptation.NONE.value},
             "finetune": _finetune_record(project, finetuning, result.model.epochs_, data.X_train.shape[1]),
         }  # fmt: skip
+        if len(data.y_eval):  # the confusion matrix, per-class recall and macro-F1 the dashboard shows
+            classes = [c.name for c in project.label_classes.all()]
+            metrics["eval_report"] = eval_report(data.y_eval, result.model.predict(data.X_eval), classes)
         if result.strategy_state is not None:  # what auto learned so far; the next version starts from it
             metrics["strategy_state"] = result.strategy_state
         # A fresh name per run: a redo after a lost worker never meets the file of the lost attempt.

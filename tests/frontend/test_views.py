@@ -148,3 +148,15 @@ def test_the_project_list_takes_the_same_queries_for_one_project_or_three(client
     make_digits_project(per_class=2, name="third")
     with django_assert_num_queries(len(one.captured_queries)):
         assert client.get("/").content.decode().count("/annotate/") == 3
+
+
+def test_the_dashboard_shows_the_latest_confusion_matrix_with_recall(client, admin_user, make_digits_project):
+    project = make_digits_project(per_class=2)
+    report = {"classes": ["0", "1", "2"], "confusion": [[3, 1, 0], [0, 4, 0], [1, 0, 2]],
+              "recall": [0.75, 1.0, 2 / 3], "macro_f1": 0.81}  # fmt: skip
+    ModelVersion.objects.create(project=project, number=1, strategy="entropy", status="done", labels_used=20,
+                                metrics={"eval_accuracy": 0.82, "n_eval": 11, "eval_report": report})  # fmt: skip
+    client.force_login(admin_user)
+    html = client.get(f"/projects/{project.pk}/dashboard/").content.decode()
+    assert "v1 class by class" in html and "Macro-F1 0.810" in html
+    assert '<th scope="row">2</th><td>1</td><td>0</td><td class="diagonal">2</td><td>67%</td>' in html

@@ -44,3 +44,13 @@ def test_unknown_metric_names_the_known_ones() -> None:
     with pytest.raises(LearnerError, match="macro_f1"):
         score("auc", TRUTH, TRUTH)
     assert METRICS == ("accuracy", "balanced_accuracy", "macro_f1")
+
+
+def test_eval_report_counts_the_confusion_and_recalls_per_class():
+    from learner.metrics import eval_report
+
+    report = eval_report(["a", "a", "b", "b", "b"], ["a", "b", "b", "b", "a"], ["a", "b", "c"])
+
+    assert report["confusion"] == [[1, 1, 0], [1, 2, 0], [0, 0, 0]]
+    assert report["recall"] == [0.5, pytest.approx(2 / 3), None]  # nobody is truly "c"
+    assert report["macro_f1"] == pytest.approx((0.5 + 2 / 3 + 0) / 3)

@@ -201,6 +201,8 @@ def test_after_a_retrain_the_queue_says_what_the_model_thinks_and_why(api, make_
     label_in_cold_order(project, annotator, 6)
     version = train_now(project)
     assert version.status == "done"
+    report = version.metrics["eval_report"]  # the dashboard's confusion matrix, on the evaluation items
+    assert report["classes"] == ["0", "1", "2"] and sum(map(sum, report["confusion"])) == version.metrics["n_eval"]
     Assignment.objects.filter(status="open").update(status="expired")  # serve from the new ranking
 
     first = api.get(f"/api/projects/{project.pk}/queue/").json()["items"][0]["model"]
