@@ -35,3 +35,8 @@ def why_cold_start(*, typical: bool) -> str:
     if typical:
         return "No model yet: this is a typical item of one of the pool's clusters, so the first model sees every kind."
     return "No model yet: items come in a seeded random order until the first model is trained."
+
+
+def why_audit() -> str:
+    return ("Drawn at random as an audit item: no strategy chose it. Its label measures the model honestly "
+            "and is never trained on.")

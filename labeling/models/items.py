@@ -11,7 +11,9 @@ class Item(models.Model):
     """A thing to label: an image file or a text.
 
     Items in the `eval` split carry a gold label and are never served for labeling, so model
-    accuracy is measured on items the query strategy did not choose.
+    accuracy is measured on items the query strategy did not choose. A project without them
+    measures on audit items instead: pool items drawn uniformly at random when served, whose
+    labels measure the model and are never trained on.
     """
 
     class Split(models.TextChoices):
@@ -25,6 +27,9 @@ class Item(models.Model):
     source_name = models.CharField(max_length=500, help_text="File name or row id at import.")
     gold_class = models.ForeignKey(LabelClass, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     cold_rank = models.PositiveIntegerField(help_text="Seeded random order used before any model.")
+    audit = models.BooleanField(
+        default=False, help_text="Served as an audit item: drawn at random, never trained on; its label measures."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -100,6 +100,12 @@ class Project(models.Model):
         help_text="Items an annotator holds at once: the one on screen and the ones preloaded behind it.",
     )
     instructions = models.TextField(blank=True, help_text="Guidelines for annotators, in Markdown.")
+    audit_fraction = models.FloatField(
+        default=0.05,
+        validators=[MinValueValidator(0.0), MaxValueValidator(0.5)],
+        help_text="Without evaluation items: the share of served items drawn uniformly at random as audit items, "
+        "labeled like any other, never trained on, used to measure the model.",
+    )
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="projects", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

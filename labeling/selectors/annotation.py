@@ -8,7 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count
 from django.utils import timezone
 
-from labeling.explanations import why_chosen, why_cold_start
+from labeling.explanations import why_audit, why_chosen, why_cold_start
 from labeling.models import Assignment, ItemScore, Label, ModelVersion, Project, Skip
 from labeling.selectors.projects import labels_spent
 
@@ -35,6 +35,9 @@ def model_views(*, project: Project, assignments: list[Assignment]) -> dict[int,
     for assignment in assignments:
         version = assignment.model_version
         score = scores.get((assignment.model_version_id, assignment.item_id)) if version else None
+        if assignment.item.audit:
+            views[assignment.item_id] = ModelView(None, "audit", None, [], why_audit())
+            continue
         if version is None or score is None:
             typical = bool(project.encoder) and assignment.item.cold_rank < project.retrain_every
             views[assignment.item_id] = ModelView(None, "cold start", None, [], why_cold_start(typical=typical))

@@ -1,7 +1,8 @@
+import random
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet
 
 from labeling.models import Assignment, Item, ItemScore, Label, ModelVersion, Project, Skip
 
@@ -43,3 +44,24 @@ def next_item_candidate(
             return top.item, version
     item = items_available(project=project, annotator=annotator).order_by("cold_rank", "id").first()
     return (item, None) if item is not None else None
+
+
+def audit_due(*, project: Project) -> bool:
+    """Whether the next item served should be an audit item: only without evaluation items, and
+    whenever audit items fall below `audit_fraction` of the items served (this one included), rounded
+    down: at 5%, the 20th, 40th, ... items served are audit items."""
+    if project.audit_fraction <= 0 or Item.objects.filter(project=project, split=Item.Split.EVAL).exists():
+        return False
+    served = Assignment.objects.filter(item__project=project).values("item_id").distinct().count()
+    audited = Item.objects.filter(project=project, audit=True).count()
+    return audited < int(project.audit_fraction * (served + 1))
+
+
+def audit_candidate(*, project: Project, annotator: AbstractBaseUser, rng: random.Random) -> Item | None:
+    """A free pool item drawn uniformly at random (by id, wrapping around), whatever any ranking says."""
+    available = items_available(project=project, annotator=annotator)
+    bounds = Item.objects.filter(project=project, split=Item.Split.POOL).aggregate(low=Min("id"), high=Max("id"))
+    if bounds["low"] is None:
+        return None
+    pivot = rng.randint(bounds["low"], bounds["high"])
+    return available.filter(pk__gte=pivot).order_by("pk").first() or available.order_by("pk").first()

@@ -30,7 +30,8 @@ def labels_spent(*, project: Project) -> int:
 
 
 def labeled_item_count(*, project: Project) -> int:
-    return Item.objects.filter(project=project, labels__isnull=False).distinct().count()
+    """Labeled items a model trains on: audit items measure it instead."""
+    return Item.objects.filter(project=project, labels__isnull=False, audit=False).distinct().count()
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def project_progress(*, project: Project) -> ProjectProgress:
         pool_items=splits.get(Item.Split.POOL, 0),
         eval_items=splits.get(Item.Split.EVAL, 0),
         latest_version=latest,
-        labels_behind=labeled - (latest.labels_used if latest else 0),
+        labels_behind=labeled_item_count(project=project) - (latest.labels_used if latest else 0),
         embeddings=EmbeddingSet.objects.filter(project=project, encoder=project.encoder, view=0).first()
         if project.encoder
         else None,

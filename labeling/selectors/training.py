@@ -19,11 +19,15 @@ class TrainingData:
     X_pool: FloatArray  # (n_unlabeled, d)
     pool_item_ids: np.ndarray  # (n_unlabeled,) Item ids, row-aligned with X_pool
     X_eval: FloatArray  # (n_eval, d)
-    y_eval: np.ndarray  # (n_eval,) gold class names
+    y_eval: np.ndarray  # (n_eval,) gold class names, or an audit item's label
+    n_audit: int = 0  # how many of the eval rows are labeled audit items (the yardstick without an eval split)
 
 
 def training_data_build(*, project: Project, prefix: bool = False) -> TrainingData:
     """Features for every item; a labeled pool item's class is its newest label.
+
+    Labeled audit items are never trained on: they join the evaluation rows, their label as the
+    truth, since they were drawn at random and no strategy chose them.
 
     `prefix`: the encoder's stored prefix maps (n_items, C*h*w), for fine-tuning its last block.
     """
@@ -36,10 +40,12 @@ def training_data_build(*, project: Project, prefix: bool = False) -> TrainingDa
     newest = Label.objects.filter(item__project=project).values("item_id").annotate(last=Max("id")).values("last")
     label_of = dict(Label.objects.filter(id__in=newest).values_list("item_id", "label_class__name"))
 
-    train, pool, evaluation = [], [], []
+    train, pool, evaluation, audit = [], [], [], []
     for row, item in enumerate(items):
         if item.split == Item.Split.EVAL:
             evaluation.append(row)
+        elif item.id in label_of and item.audit:
+            audit.append(row)
         elif item.id in label_of:
             train.append(row)
         else:
@@ -51,8 +57,12 @@ def training_data_build(*, project: Project, prefix: bool = False) -> TrainingDa
         train_item_ids=ids[train],
         X_pool=features[pool],
         pool_item_ids=ids[pool],
-        X_eval=features[evaluation],
-        y_eval=np.array([items[r].gold_class.name for r in evaluation], dtype=object),  # type: ignore[union-attr]
+        X_eval=features[evaluation + audit],
+        y_eval=np.array(
+            [items[r].gold_class.name for r in evaluation] + [label_of[items[r].id] for r in audit],  # type: ignore[union-attr]
+            dtype=object,
+        ),
+        n_audit=len(audit),
     )
 
 

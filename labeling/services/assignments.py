@@ -7,6 +7,7 @@ same item (a partial unique index), and one annotator's tabs share the same held
 up locks the annotator's row first, so two tabs never hold more than `prefetch` between them.
 """
 
+import random
 from datetime import timedelta
 
 from django.conf import settings
@@ -16,8 +17,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from labeling.exceptions import BudgetReachedError
-from labeling.models import Assignment, Project
-from labeling.selectors.items import model_version_serving, next_item_candidate
+from labeling.models import Assignment, Item, Project
+from labeling.selectors.items import audit_candidate, audit_due, model_version_serving, next_item_candidate
 from labeling.selectors.projects import labels_spent
 
 _RACE_RETRIES = 5
@@ -50,7 +51,9 @@ def assignment_queue(*, project: Project, annotator: AbstractBaseUser, size: int
     """The items this annotator holds, oldest first, topped up to `size` (default `project.prefetch`),
     leases renewed.
 
-    When a newer model version ranks the pool than the one that chose a held item, the held items
+    Without evaluation items, `project.audit_fraction` of the items served are audit items, drawn
+    uniformly at random (labeling.selectors.items.audit_due). When a newer model version ranks
+    the pool than the one that chose a held item, the held items
     behind the first (which the page is showing) go back to the pool, so the new ranking's best
     items come next. Raises BudgetReachedError at the budget: no more items are served until an
     admin raises it.
@@ -67,8 +70,10 @@ def assignment_queue(*, project: Project, annotator: AbstractBaseUser, size: int
     held.update(expires_at=expires)
     queue = list(held.select_related("item", "model_version").order_by("created_at", "id"))
     retries = _RACE_RETRIES
+    rng = random.Random()  # audit draws are uniform; they need no seed to be unbiased
     while len(queue) < (size or project.prefetch) and retries:
-        candidate = next_item_candidate(project=project, annotator=annotator)
+        audit = audit_candidate(project=project, annotator=annotator, rng=rng) if audit_due(project=project) else None
+        candidate = (audit, None) if audit is not None else next_item_candidate(project=project, annotator=annotator)
         if candidate is None:
             break
         item, version = candidate
@@ -77,6 +82,9 @@ def assignment_queue(*, project: Project, annotator: AbstractBaseUser, size: int
                 queue.append(
                     Assignment.objects.create(item=item, annotator=annotator, model_version=version, expires_at=expires)
                 )
+                if audit is not None:  # from now on a measuring item: never trained on
+                    Item.objects.filter(pk=item.pk).update(audit=True)
+                    item.audit = True
         except IntegrityError:
             retries -= 1  # another annotator took it at the same moment: try the next candidate
     return queue

@@ -28,6 +28,7 @@ def project_create(
     finetune_last_block: bool = False,
     seed: int = 0,
     prefetch: int = 4,
+    audit_fraction: float = 0.05,
     min_visible_ms: int = 150,
 ) -> Project:
     names = [n.strip() for n in class_names]
@@ -50,6 +51,7 @@ def project_create(
         finetune_last_block=finetune_last_block,
         seed=seed,
         prefetch=prefetch,
+        audit_fraction=audit_fraction,
         min_visible_ms=min_visible_ms,
     )
     try:

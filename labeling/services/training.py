@@ -125,6 +125,7 @@ def model_version_run(*, model_version: ModelVersion, device: str) -> ModelVersi
         )  # fmt: skip
         metrics = {
             "eval_accuracy": result.eval_accuracy, "n_eval": len(data.y_eval), "n_train": result.n_train,
+            "yardstick": "audit items" if data.n_audit else "evaluation items", "n_audit": data.n_audit,
             "metric": metric, "eval_score": result.eval_score, "majority_baseline": result.majority_score,
             "below_majority_baseline": (result.eval_score is not None and result.majority_score is not None
                                         and result.eval_score < result.majority_score),

@@ -211,3 +211,10 @@ def test_after_a_retrain_the_queue_says_what_the_model_thinks_and_why(api, make_
     (name, p1), (_, p2) = first["top_classes"][:2]
     assert name in {"0", "1", "2"} and 1 >= p1 >= p2 >= 0
     assert first["why"].startswith(f"Ranked #1 of {version.metrics['n_pool']} by entropy: the model is")
+
+
+def test_an_audit_item_says_why_it_is_there(api, make_digits_project):
+    project = make_digits_project(per_class=4, eval_fraction=0.0, prefetch=2, audit_fraction=0.5)
+    items = api.get(f"/api/projects/{project.pk}/queue/").json()["items"]
+    assert [i["model"]["strategy"] for i in items] == ["cold start", "audit"]
+    assert items[1]["model"]["why"].startswith("Drawn at random as an audit item: no strategy chose it.")

@@ -98,3 +98,29 @@ def test_a_new_ranking_replaces_the_held_items_behind_the_one_on_screen(make_dig
 
     assert [a.item_id for a in queue] == [cold[0].item_id, pool[0].pk, pool[1].pk]
     assert [a.model_version_id for a in queue] == [None, version.pk, version.pk]
+
+
+def test_without_evaluation_items_a_share_of_served_items_are_random_audit_items(make_digits_project, annotator):
+    from labeling.selectors.training import training_data_build
+    from labeling.services.labels import label_submit
+
+    project = make_digits_project(per_class=10, eval_fraction=0.0, prefetch=1, audit_fraction=0.25)
+    served = []
+    for _ in range(12):
+        assignment = assignment_next(project=project, annotator=annotator)
+        served.append(assignment.item)
+        label_submit(project=project, item_id=assignment.item_id, annotator=annotator,
+                     class_name=assignment.item.gold_class.name)  # fmt: skip
+
+    audited = [item for item in served if Item.objects.get(pk=item.pk).audit]
+    assert len(audited) == 3  # a quarter of the 12 served
+    assert any(item.cold_rank >= 12 for item in audited)  # drawn from the whole pool, not the cold-start order
+    data = training_data_build(project=project)
+    assert data.n_audit == 3 and len(data.y_train) == 9 and len(data.y_eval) == 3
+    assert not set(data.train_item_ids) & {item.pk for item in audited}  # never trained on
+
+
+def test_projects_with_evaluation_items_serve_no_audit_items(make_digits_project, annotator):
+    project = make_digits_project(per_class=10, eval_fraction=0.2, prefetch=8, audit_fraction=0.5)
+    assignment_queue(project=project, annotator=annotator)
+    assert not Item.objects.filter(project=project, audit=True).exists()
