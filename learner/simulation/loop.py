@@ -26,10 +26,16 @@ class Curve:
     diverse: bool
     labels: tuple[int, ...]
     accuracy: tuple[float, ...]
+    # stop_predictions[i]: the model's predicted class for each stop-set row after labels[i]
+    # labels (simulate(X_stop=...)); empty when no stop set was given.
+    stop_predictions: tuple[tuple[Any, ...], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        return {"strategy": self.strategy, "start": self.start, "batch_size": self.batch_size, "seed": self.seed,
-                "diverse": self.diverse, "labels": list(self.labels), "accuracy": list(self.accuracy)}  # fmt: skip
+        saved = {"strategy": self.strategy, "start": self.start, "batch_size": self.batch_size, "seed": self.seed,
+                 "diverse": self.diverse, "labels": list(self.labels), "accuracy": list(self.accuracy)}  # fmt: skip
+        if self.stop_predictions:
+            saved["stop_predictions"] = [list(row) for row in self.stop_predictions]
+        return saved
 
 
 def simulate(
@@ -48,6 +54,7 @@ def simulate(
     options: StrategyOptions = StrategyOptions(),  # noqa: B008 - frozen, safe to share
     device: str = "cpu",
     typical: IntArray | None = None,
+    X_stop: FloatArray | None = None,
 ) -> Curve:
     """Label `batch_size` items at a time from X_pool (n, d) until `budget` labels (or the pool) run out.
 
@@ -61,6 +68,10 @@ def simulate(
     `typical` is the typicality start's first batch when the caller has it already:
     typical_start(X_pool, batch_size, seed). It depends on neither strategy nor budget, so a
     replay of many strategies clusters the pool once per seed and batch size, not once a curve.
+
+    `X_stop` (m, d): a fixed stop set (Bloodgood and Vijay-Shanker 2009), typically unlabeled
+    pool rows; after every batch the model's predicted class for each of its rows is kept in
+    Curve.stop_predictions, for learner.stopping.stability_series. It changes nothing else.
     """
     y_pool, y_test = np.asarray(y_pool), np.asarray(y_test)
     n = len(X_pool)
@@ -78,7 +89,7 @@ def simulate(
     cold_order = _cold_order(n, typical, rng)  # also the fallback while one class is known
     labeled = cold_order[:batch_size]
     config = replace(config, seed=seed)
-    labels, accuracy = [], []
+    labels, accuracy, stop_predictions = [], [], []
     for round_number in range(n):
         unlabeled = np.setdiff1d(np.arange(n), labeled, assume_unique=True)
         last = len(labeled) >= budget or len(unlabeled) == 0
@@ -91,15 +102,19 @@ def simulate(
             )  # fmt: skip
             score = float(result.eval_accuracy or 0.0)
             chosen = unlabeled[result.ranking.order[:batch_size]] if not last else None
+            if X_stop is not None:
+                stop_predictions.append(tuple(np.asarray(result.model.predict(X_stop)).tolist()))
         except NotEnoughLabelsError:  # one class so far: a constant guess; keep to the cold-start order
             score = float(np.mean(y_test == y_pool[labeled[0]]))
             chosen = cold_order[np.isin(cold_order, unlabeled)][:batch_size]
+            if X_stop is not None:
+                stop_predictions.append((y_pool[labeled[0]].item(),) * len(X_stop))
         labels.append(len(labeled))
         accuracy.append(score)
         if last or chosen is None:
             break
         labeled = np.concatenate([labeled, chosen[: budget - len(labeled)]])
-    return Curve(strategy, start, batch_size, seed, diverse, tuple(labels), tuple(accuracy))
+    return Curve(strategy, start, batch_size, seed, diverse, tuple(labels), tuple(accuracy), tuple(stop_predictions))
 
 
 def full_pool_accuracy(
