@@ -107,7 +107,10 @@ def fit_learning_curve(
     n_eval: evaluation items behind each accuracy (one count for all, or one per point); when
     given, each point is weighted by its binomial standard error sqrt(p (1-p) / m), so a point
     measured on more items counts more. `n_boot` refits on points resampled with replacement
-    (seeded by `seed`) give the bands; 0 gives the fit alone. Fewer than MIN_POINTS distinct
+    (seeded by `seed`) give the bands; 0 gives the fit alone. With n_eval, each resampled
+    point's accuracy is also drawn afresh, Binomial(m, fitted accuracy) / m: a bootstrap of a
+    handful of points cannot see their measurement noise, and without it four noisy points on
+    a plateau would give a band too narrow to be believed. Fewer than MIN_POINTS distinct
     label counts give a CurveFit with law None and the reason, not an error.
     """
     x, y = np.asarray(labels, dtype=float), np.asarray(accuracy, dtype=float)
@@ -119,7 +122,8 @@ def fit_learning_curve(
     if distinct < MIN_POINTS:
         reason = f"Need at least {MIN_POINTS} model versions with distinct label counts to fit a curve, got {distinct}."
         return CurveFit(None, (), len(x), confidence, reason)
-    sigma = _sigma(y, n_eval)
+    m = None if n_eval is None else np.broadcast_to(np.asarray(n_eval, dtype=float), y.shape)
+    sigma = _sigma(y, m)
     law = _fit(x, y, sigma)
     if law is None:
         return CurveFit(None, (), len(x), confidence, "The curve fit did not converge on these points.")
@@ -129,19 +133,19 @@ def fit_learning_curve(
         rows = rng.integers(0, len(x), len(x))
         if len(np.unique(x[rows])) < 3:  # fewer than three distinct points pin down nothing
             continue
-        refit = _fit(x[rows], y[rows], None if sigma is None else sigma[rows])
+        y_star = y[rows] if m is None else rng.binomial(m[rows].astype(np.int64), law(x[rows])) / m[rows]
+        refit = _fit(x[rows], y_star, None if sigma is None else sigma[rows])
         if refit is not None:
             boots.append(refit)
     return CurveFit(law, tuple(boots), len(x), confidence)
 
 
-def _sigma(y: FloatArray, n_eval: int | Sequence[int] | None) -> FloatArray | None:
-    """(k,) binomial standard errors, or None for an unweighted fit."""
-    if n_eval is None:
+def _sigma(y: FloatArray, m: FloatArray | None) -> FloatArray | None:
+    """(k,) binomial standard errors of accuracies y measured on m items each, or None (unweighted)."""
+    if m is None:
         return None
-    m = np.broadcast_to(np.asarray(n_eval, dtype=float), y.shape)
     if np.any(m < 1):
-        raise LearnerError(f"Evaluation item counts must be >= 1, got {np.asarray(n_eval).tolist()}.")
+        raise LearnerError(f"Evaluation item counts must be >= 1, got {m.tolist()}.")
     p = np.clip(y, 0.5 / m, 1 - 0.5 / m)  # half an item off the edge: 100% measured is not 0 variance
     return np.sqrt(p * (1 - p) / m)
 
