@@ -88,7 +88,7 @@ def advise(
     """
     if len(labels) == 0:
         return Advice(TOO_EARLY, "No model version yet: too early to tell.", *([None] * 7))
-    fit = fit or fit_learning_curve(labels, accuracy, n_eval=n_eval, seed=seed)
+    fit = fit if fit is not None else fit_learning_curve(labels, accuracy, n_eval=n_eval, seed=seed)
     gain = half = added = None
     parts = []
     if len(labels) >= 2:
