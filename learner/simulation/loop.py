@@ -29,11 +29,17 @@ class Curve:
     accuracy: tuple[float, ...]  # the run's metric (accuracy unless `metric` says otherwise), single classifier
     metric: str = "accuracy"
     arms: tuple[str, ...] = ()  # auto: the arm that chose each batch after the first
+    # stop_predictions[i]: the model's predicted class for each stop-set row after labels[i]
+    # labels (simulate(X_stop=...)); empty when no stop set was given.
+    stop_predictions: tuple[tuple[Any, ...], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        return {"strategy": self.strategy, "start": self.start, "batch_size": self.batch_size, "seed": self.seed,
-                "diverse": self.diverse, "labels": list(self.labels), "accuracy": list(self.accuracy),
-                "metric": self.metric, "arms": list(self.arms)}  # fmt: skip
+        saved = {"strategy": self.strategy, "start": self.start, "batch_size": self.batch_size, "seed": self.seed,
+                 "diverse": self.diverse, "labels": list(self.labels), "accuracy": list(self.accuracy),
+                 "metric": self.metric, "arms": list(self.arms)}  # fmt: skip
+        if self.stop_predictions:
+            saved["stop_predictions"] = [list(row) for row in self.stop_predictions]
+        return saved
 
 
 def simulate(
@@ -53,6 +59,7 @@ def simulate(
     device: str = "cpu",
     typical: IntArray | None = None,
     metric: str = "accuracy",
+    X_stop: FloatArray | None = None,
 ) -> Curve:
     """Label `batch_size` items at a time from X_pool (n, d) until `budget` labels (or the pool) run out.
 
@@ -70,6 +77,10 @@ def simulate(
     `typical` is the typicality start's first batch when the caller has it already:
     typical_start(X_pool, batch_size, seed). It depends on neither strategy nor budget, so a
     replay of many strategies clusters the pool once per seed and batch size, not once a curve.
+
+    `X_stop` (m, d): a fixed stop set (Bloodgood and Vijay-Shanker 2009), typically unlabeled
+    pool rows; after every batch the model's predicted class for each of its rows is kept in
+    Curve.stop_predictions, for learner.stopping.stability_series. It changes nothing else.
     """
     y_pool, y_test = np.asarray(y_pool), np.asarray(y_test)
     n = len(X_pool)
@@ -87,7 +98,7 @@ def simulate(
     cold_order = _cold_order(n, typical, rng)  # also the fallback while one class is known
     labeled = cold_order[:batch_size]
     config = replace(config, seed=seed)
-    labels, accuracy, arms = [], [], []
+    labels, accuracy, arms, stop_predictions = [], [], [], []
     state = None
     for round_number in range(n):
         unlabeled = np.setdiff1d(np.arange(n), labeled, assume_unique=True)
@@ -105,15 +116,20 @@ def simulate(
             state = result.strategy_state
             if state is not None and not last:
                 arms.append(state["reserve"]["arm"])  # the arm this round's batch came from
+            if X_stop is not None:
+                stop_predictions.append(tuple(np.asarray(result.model.predict(X_stop)).tolist()))
         except NotEnoughLabelsError:  # one class so far: a constant guess; keep to the cold-start order
             score = majority_baseline(y_pool[labeled[:1]], y_test, metric)
             chosen = cold_order[np.isin(cold_order, unlabeled)][:batch_size]
+            if X_stop is not None:
+                stop_predictions.append((y_pool[labeled[0]].item(),) * len(X_stop))
         labels.append(len(labeled))
         accuracy.append(score)
         if last or chosen is None:
             break
         labeled = np.concatenate([labeled, chosen[: budget - len(labeled)]])
-    return Curve(strategy, start, batch_size, seed, diverse, tuple(labels), tuple(accuracy), metric, tuple(arms))
+    return Curve(strategy, start, batch_size, seed, diverse, tuple(labels), tuple(accuracy), metric, tuple(arms),
+                 tuple(stop_predictions))  # fmt: skip
 
 
 def full_pool_accuracy(

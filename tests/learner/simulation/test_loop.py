@@ -98,3 +98,23 @@ def test_mismatched_labels_are_named(data):
     X, y, X_test, y_test = data
     with pytest.raises(LearnerError, match="pool 120 vs 119"):
         simulate(X, y[:-1], X_test, y_test, strategy="entropy", batch_size=5, budget=10, seed=0)
+
+
+def test_a_stop_set_records_each_versions_predictions_and_changes_nothing_else(data):
+    X, y, X_test, y_test = data
+    plain = simulate(X, y, X_test, y_test, strategy="margin", batch_size=6, budget=18, seed=0)
+    watched = simulate(X, y, X_test, y_test, strategy="margin", batch_size=6, budget=18, seed=0, X_stop=X_test)
+    assert (watched.labels, watched.accuracy) == (plain.labels, plain.accuracy)
+    assert plain.stop_predictions == () and "stop_predictions" not in plain.as_dict()
+    assert len(watched.stop_predictions) == len(watched.labels)
+    for row, score in zip(watched.stop_predictions, watched.accuracy, strict=True):
+        assert len(row) == len(X_test) and np.mean(np.array(row) == y_test) == score  # stop set = test split here
+    assert watched.as_dict()["stop_predictions"][0] == list(watched.stop_predictions[0])
+
+
+def test_one_class_so_far_predicts_that_class_on_the_stop_set():
+    X = np.arange(40, dtype=np.float32).reshape(20, 2)
+    y = np.array(["a"] * 18 + ["b"] * 2)
+    curve = simulate(X, y, X[:4], y[:4], strategy="entropy", batch_size=2, budget=4, seed=0, start="random",
+                     X_stop=X[:3])  # fmt: skip
+    assert curve.stop_predictions[0] == ("a", "a", "a")
