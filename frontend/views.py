@@ -25,6 +25,7 @@ from labeling.selectors.dashboard import (
     dashboard_active,
     random_curve,
     retrain_waits_for,
+    stopping_advice,
 )
 from labeling.selectors.projects import project_get_for_user, project_progress, project_rows_for_user
 from labeling.selectors.replays import replay_list
@@ -160,13 +161,15 @@ def dashboard(request: HttpRequest, project_id: int) -> HttpResponse:
     replay = next(iter(replay_list(project=project)), None)
     queued = next((v for v in versions if v.status == ModelVersion.Status.QUEUED), None)
     used = progress.budget_used_percent
+    points = accuracy_points(project=project)
     context = {
         "project": project,
         "progress": progress,
+        "advice": stopping_advice(project=project, points=points),
         "versions": versions,
         "replay": replay,
         "chart": mark_safe(accuracy_chart_svg(
-            accuracy_points(project=project), budget=project.label_budget, random_curve=random_curve(replay=replay)
+            points, budget=project.label_budget, random_curve=random_curve(replay=replay)
         )),
         "budget_state": "over" if used >= 100 else "warn" if used >= 90 else "ok",
         "budget_width": min(used, 100.0),

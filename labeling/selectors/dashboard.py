@@ -8,18 +8,10 @@ import numpy as np
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
 from django.utils import timezone
-from scipy.stats import binomtest
 
 from labeling.charts import ChartPoint
 from labeling.models import EmbeddingSet, Label, ModelVersion, Project, Skip, StrategyReplay
-
-
-def wilson_interval(correct: int, n: int) -> tuple[float, float]:
-    """95% Wilson score interval of a proportion (scipy's); (0, 1) when n is 0."""
-    if n == 0:
-        return 0.0, 1.0
-    interval = binomtest(correct, n).proportion_ci(confidence_level=0.95, method="wilson")
-    return float(interval.low), float(interval.high)
+from learner.stopping import Advice, advise, stability_series, wilson_interval
 
 
 def accuracy_points(*, project: Project) -> list[ChartPoint]:
@@ -113,3 +105,27 @@ def annotator_rows(*, project: Project) -> list[AnnotatorRow]:
             len(known), sum(known),
         ))  # fmt: skip
     return rows
+
+
+def stopping_advice(*, project: Project, points: list[ChartPoint]) -> Advice:
+    """One sentence on what the next labels buy: the measured gain of the last versions, the fitted
+    learning curve's projection to the budget, and how many stop-set predictions still change."""
+    if not points:
+        return advise([], [], n_eval=1)
+    versions = {
+        v.number: v.metrics.get("stop_set") or {}
+        for v in ModelVersion.objects.filter(project=project, number__in=[p.version for p in points])
+    }
+    with_stop = [p for p in points if versions.get(p.version, {}).get("ids")]
+    stability = None
+    if len(with_stop) >= 2:
+        common = set.intersection(*(set(versions[p.version]["ids"]) for p in with_stop))
+        predictions = []
+        for p in with_stop:
+            stop = versions[p.version]
+            predictions.append([c for i, c in zip(stop["ids"], stop["predicted"], strict=True) if i in common])
+        if common:
+            stability = stability_series([p.labels for p in with_stop], predictions)
+    n_eval = int(ModelVersion.objects.get(project=project, number=points[-1].version).metrics.get("n_eval") or 1)
+    return advise([p.labels for p in points], [p.value for p in points], n_eval=n_eval,
+                  budget=project.label_budget, stability=stability, seed=project.seed)  # fmt: skip

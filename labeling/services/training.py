@@ -9,6 +9,7 @@ import time
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import timedelta
+from typing import Any
 
 import numpy as np
 from django.conf import settings
@@ -20,7 +21,7 @@ from labeling.artifacts import array_save, artifact_delete, bytes_save
 from labeling.exceptions import NothingToRetrainError
 from labeling.models import ItemScore, ModelVersion, Project
 from labeling.selectors.projects import labeled_item_count
-from labeling.selectors.training import training_data_build
+from labeling.selectors.training import TrainingData, training_data_build
 from labeling.services.adaptation import (
     adaptation_apply,
     adaptation_discard,
@@ -138,6 +139,7 @@ def model_version_run(*, model_version: ModelVersion, device: str) -> ModelVersi
             "adaptation": adaptation.record if adaptation is not None else {"method": Project.Adaptation.NONE.value},
             "finetune": _finetune_record(project, finetuning, result.model.epochs_, data.X_train.shape[1]),
         }  # fmt: skip
+        metrics["stop_set"] = _stop_set_predictions(project, data, result.model)  # for stabilizing predictions
         if len(data.y_eval):  # the confusion matrix, per-class recall and macro-F1 the dashboard shows
             classes = [c.name for c in project.label_classes.all()]
             metrics["eval_report"] = eval_report(data.y_eval, result.model.predict(data.X_eval), classes)
@@ -167,6 +169,21 @@ def _previous_strategy_state(model_version: ModelVersion) -> dict[str, object] |
                                             strategy=model_version.strategy, number__lt=model_version.number)
                 .order_by("-number").values_list("metrics", flat=True).first())  # fmt: skip
     return (previous or {}).get("strategy_state")
+
+
+STOP_SET_SIZE = 500  # pool items whose predictions each version records (Bloodgood & Vijay-Shanker 2009)
+
+
+def _stop_set_predictions(project: Project, data: TrainingData, model: Any) -> dict[str, list[Any]]:
+    """The version's predicted class on a fixed, seeded sample of the project's pool items; successive
+    versions compare these to tell when predictions have stopped changing."""
+    ids = np.concatenate([data.train_item_ids, data.pool_item_ids])  # every pool item not held for measuring
+    rows = np.concatenate([data.X_train, data.X_pool]) if len(ids) else data.X_pool
+    order = np.argsort(ids)
+    ids, rows = ids[order], rows[order]
+    picks = np.sort(np.random.default_rng(project.seed).permutation(len(ids))[:STOP_SET_SIZE])
+    predicted = model.predict(rows[picks]) if len(picks) else []
+    return {"ids": ids[picks].tolist(), "predicted": [str(p) for p in predicted]}
 
 
 def _finetune_record(project: Project, finetuning: bool, epochs: int, input_dim: int) -> dict[str, object]:

@@ -55,6 +55,7 @@ def test_dashboard_is_for_staff_and_shows_versions(client, annotator, admin_user
     client.force_login(admin_user)
     html = client.get(f"/projects/{project.pk}/dashboard/").content.decode()
     assert "v1" in html and "88%" in html and "0 / 500" in html
+    assert "What the next labels buy:</strong> No model version yet: too early to tell." in html  # no eval items
     assert "0.410 (macro_f1) / 0.450" in html and "below the majority-class baseline" in html
 
 

@@ -1,5 +1,3 @@
-import math
-
 import pytest
 
 from labeling.models import ModelVersion, StrategyReplay
@@ -8,23 +6,11 @@ from labeling.selectors.dashboard import (
     annotator_rows,
     dashboard_active,
     random_curve,
-    wilson_interval,
+    stopping_advice,
 )
+from learner.stopping import wilson_interval
 
 pytestmark = pytest.mark.django_db
-
-
-def _wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
-    """The Wilson score interval written out, to check scipy's against."""
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return centre - half, centre + half
-
-
-@pytest.mark.parametrize(("k", "n"), [(8, 10), (0, 20), (45, 50), (300, 400)])
-def test_wilson_interval_matches_the_formula(k, n):
-    assert wilson_interval(k, n) == pytest.approx(_wilson(k, n), abs=1e-6)
 
 
 def test_points_are_the_finished_versions_with_evaluation_items(make_digits_project):
@@ -34,7 +20,7 @@ def test_points_are_the_finished_versions_with_evaluation_items(make_digits_proj
     ModelVersion.objects.create(project=project, number=2, strategy="entropy", status="failed", labels_used=40)
     points = accuracy_points(project=project)
     assert [(p.version, p.labels, p.value) for p in points] == [(1, 20, 0.8)]
-    assert (points[0].low, points[0].high) == pytest.approx(_wilson(8, 10), abs=1e-6)
+    assert (points[0].low, points[0].high) == pytest.approx(wilson_interval(8, 10))
 
 
 def test_random_curve_is_the_mean_over_the_replays_seeds(make_digits_project):
@@ -74,3 +60,27 @@ def test_annotator_rows_show_pace_skips_and_accuracy_where_the_class_is_known(ma
     ann, bad = rows["ann"], rows["sloppy"]
     assert (ann.labels, ann.median_seconds, ann.skips, ann.known_accuracy) == (3, 2.0, 0, 1.0)
     assert (bad.labels, bad.skips, bad.skip_rate, bad.known_accuracy) == (2, 1, pytest.approx(1 / 3), 0.0)
+
+
+def test_stopping_advice_reads_the_curve_and_the_stop_set(make_digits_project):
+    project = make_digits_project(per_class=2, label_budget=400)
+    flat = ["0"] * 50
+    for number, (labels, accuracy) in enumerate([(50, 0.80), (100, 0.86), (150, 0.88), (200, 0.885), (250, 0.886)],
+                                                 start=1):  # fmt: skip
+        predicted = flat if number > 1 else ["1"] * 50
+        ModelVersion.objects.create(
+            project=project, number=number, strategy="entropy", status="done", labels_used=labels,
+            metrics={"eval_accuracy": accuracy, "n_eval": 1000,
+                     "stop_set": {"ids": list(range(50)), "predicted": predicted}},
+        )  # fmt: skip
+
+    advice = stopping_advice(project=project, points=accuracy_points(project=project))
+
+    assert advice.sentence.startswith("The last 150 labels gained 2.6 points")
+    assert "predictions changed on 0.0% of stop-set items" in advice.sentence
+    assert advice.verdict in {"labels still pay", "more labels buy little"}
+
+
+def test_stopping_advice_before_any_version_says_too_early(make_digits_project):
+    project = make_digits_project(per_class=2)
+    assert stopping_advice(project=project, points=[]).sentence == "No model version yet: too early to tell."

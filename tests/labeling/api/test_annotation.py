@@ -203,6 +203,8 @@ def test_after_a_retrain_the_queue_says_what_the_model_thinks_and_why(api, make_
     assert version.status == "done"
     report = version.metrics["eval_report"]  # the dashboard's confusion matrix, on the evaluation items
     assert report["classes"] == ["0", "1", "2"] and sum(map(sum, report["confusion"])) == version.metrics["n_eval"]
+    stop = version.metrics["stop_set"]  # the same seeded pool sample every version predicts, for stabilizing
+    assert len(stop["ids"]) == len(stop["predicted"]) == 24 and set(stop["predicted"]) <= {"0", "1", "2"}
     Assignment.objects.filter(status="open").update(status="expired")  # serve from the new ranking
 
     first = api.get(f"/api/projects/{project.pk}/queue/").json()["items"][0]["model"]
