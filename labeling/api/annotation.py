@@ -22,7 +22,7 @@ from labeling.selectors.annotation import AnnotationStatus, annotation_status, m
 from labeling.selectors.answers import Answer, answer_history
 from labeling.selectors.projects import project_get_for_user
 from labeling.services.assignments import assignment_next, assignment_queue
-from labeling.services.labels import answer_undo, item_skip, label_submit
+from labeling.services.labels import Saved, answer_undo, item_skip, label_submit
 
 
 def item_data(item: Item) -> dict[str, Any]:
@@ -121,48 +121,45 @@ class NextItemApi(APIView):
         return Response({"item": item_data(assignment.item), "model_version": version.number if version else None})
 
 
-class LabelCreateApi(APIView):
+class _AnswerCreateApi(APIView):
+    """POST an answer: validate `Input`, save it with `save`; 201 when new, 200 for a retried key."""
+
+    Input: type[AnswerInput]
+
+    def save(self, *, project: Project, annotator: AbstractBaseUser, data: dict[str, Any]) -> Saved:
+        raise NotImplementedError
+
+    def post(self, request: Request, project_id: int) -> Response:
+        project = project_get_for_user(user=request.user, project_id=project_id)
+        data = self.Input(data=request.data)
+        data.is_valid(raise_exception=True)
+        saved = self.save(project=project, annotator=request.user, data=data.validated_data)
+        body = {**answer_data(saved.answer), "queue": queue_if_asked(request, project)}
+        return Response(body, status=status.HTTP_201_CREATED if saved.created else status.HTTP_200_OK)
+
+
+class LabelCreateApi(_AnswerCreateApi):
     class Input(AnswerInput):
         label = serializers.CharField(max_length=100)
         duration_ms = serializers.IntegerField(min_value=0, max_value=86_400_000, default=0)
 
-    def post(self, request: Request, project_id: int) -> Response:
-        project = project_get_for_user(user=request.user, project_id=project_id)
-        data = self.Input(data=request.data)
-        data.is_valid(raise_exception=True)
-        saved = label_submit(
-            project=project,
-            item_id=data.validated_data["item"],
-            annotator=request.user,
-            class_name=data.validated_data["label"],
-            duration_ms=data.validated_data["duration_ms"],
-            previous=data.validated_data.get("previous"),
-            idempotency_key=data.validated_data.get("idempotency_key"),
-        )
-        body = {**answer_data(saved.answer), "queue": queue_if_asked(request, project)}
-        return Response(body, status=status.HTTP_201_CREATED if saved.created else status.HTTP_200_OK)
+    def save(self, *, project: Project, annotator: AbstractBaseUser, data: dict[str, Any]) -> Saved:
+        return label_submit(
+            project=project, item_id=data["item"], annotator=annotator, class_name=data["label"],
+            duration_ms=data["duration_ms"], previous=data.get("previous"), idempotency_key=data.get("idempotency_key"),
+        )  # fmt: skip
 
 
-class SkipCreateApi(APIView):
+class SkipCreateApi(_AnswerCreateApi):
     class Input(AnswerInput):
         reason = serializers.ChoiceField(choices=Skip.Reason.choices)
         note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
-    def post(self, request: Request, project_id: int) -> Response:
-        project = project_get_for_user(user=request.user, project_id=project_id)
-        data = self.Input(data=request.data)
-        data.is_valid(raise_exception=True)
-        saved = item_skip(
-            project=project,
-            item_id=data.validated_data["item"],
-            annotator=request.user,
-            reason=data.validated_data["reason"],
-            note=data.validated_data["note"],
-            previous=data.validated_data.get("previous"),
-            idempotency_key=data.validated_data.get("idempotency_key"),
-        )
-        body = {**answer_data(saved.answer), "queue": queue_if_asked(request, project)}
-        return Response(body, status=status.HTTP_201_CREATED if saved.created else status.HTTP_200_OK)
+    def save(self, *, project: Project, annotator: AbstractBaseUser, data: dict[str, Any]) -> Saved:
+        return item_skip(
+            project=project, item_id=data["item"], annotator=annotator, reason=data["reason"], note=data["note"],
+            previous=data.get("previous"), idempotency_key=data.get("idempotency_key"),
+        )  # fmt: skip
 
 
 class UndoApi(APIView):
