@@ -1,6 +1,7 @@
 from django.http import FileResponse, StreamingHttpResponse
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -10,7 +11,10 @@ from labeling.exports import FORMATS, export_rows, render
 from labeling.models import EmbeddingSet, Item, ModelVersion, Project
 from labeling.selectors.projects import project_get_for_user, project_list_for_user, project_progress
 from labeling.selectors.training import model_version_list
+from labeling.services.imports import items_import_uploads
+from labeling.services.projects import project_create, project_member_add, project_update
 from labeling.services.training import model_version_request
+from learner.ranking import DEFAULT_STRATEGY
 
 
 class ProjectOutput(serializers.ModelSerializer[Project]):
@@ -25,10 +29,34 @@ class ProjectOutput(serializers.ModelSerializer[Project]):
         return [c.name for c in project.label_classes.all()]
 
 
+def _staff_only(request: Request, what: str) -> None:
+    if not request.user.is_staff:
+        raise PermissionDenied(f"Only staff can {what}.")
+
+
 class ProjectListApi(APIView):
+    class Input(serializers.Serializer[None]):
+        name = serializers.CharField(max_length=200)
+        modality = serializers.ChoiceField(choices=Project.Modality.choices)
+        classes = serializers.ListField(child=serializers.CharField(max_length=100), min_length=2)
+        label_budget = serializers.IntegerField(min_value=1, default=500)
+        retrain_every = serializers.IntegerField(min_value=1, default=20)
+        strategy = serializers.CharField(max_length=50, default=DEFAULT_STRATEGY)
+        encoder = serializers.CharField(max_length=50, default="", allow_blank=True)
+
     def get(self, request: Request) -> Response:
         projects = project_list_for_user(user=request.user).prefetch_related("label_classes")
         return Response(ProjectOutput(projects, many=True).data)
+
+    def post(self, request: Request) -> Response:
+        """Create a project (staff): 201 with the project."""
+        _staff_only(request, "create projects")
+        data = self.Input(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        project = project_create(class_names=fields.pop("classes"), **fields)
+        project_member_add(project=project, user=request.user)
+        return Response(ProjectOutput(project).data, status=status.HTTP_201_CREATED)
 
 
 class ProjectDetailApi(APIView):
@@ -47,6 +75,39 @@ class ProjectDetailApi(APIView):
             "embeddings": _embedding_progress(progress.embeddings) if project.encoder else None,
         }
         return Response(data)
+
+    class UpdateInput(serializers.Serializer[None]):
+        label_budget = serializers.IntegerField(min_value=1, required=False)
+        retrain_every = serializers.IntegerField(min_value=1, required=False)
+        strategy = serializers.CharField(max_length=50, required=False)
+
+    def patch(self, request: Request, project_id: int) -> Response:
+        """Change the budget, retrain_every or strategy (staff), validated as at creation."""
+        _staff_only(request, "change a project")
+        project = project_get_for_user(user=request.user, project_id=project_id)
+        data = self.UpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        project_update(project=project, **data.validated_data)
+        return Response(ProjectOutput(project).data)
+
+
+class ImportApi(APIView):
+    """Upload items (staff, multipart `files`): images as files or one zip, texts as one CSV/JSONL."""
+
+    parser_classes = [MultiPartParser]
+
+    class Input(serializers.Serializer[None]):
+        eval_fraction = serializers.FloatField(min_value=0.0, max_value=0.9, default=0.0)
+        text_column = serializers.CharField(max_length=100, default="text")
+        label_column = serializers.CharField(max_length=100, default="label")
+
+    def post(self, request: Request, project_id: int) -> Response:
+        _staff_only(request, "import items")
+        project = project_get_for_user(user=request.user, project_id=project_id)
+        data = self.Input(data=request.data)
+        data.is_valid(raise_exception=True)
+        summary = items_import_uploads(project=project, files=request.FILES.getlist("files"), **data.validated_data)
+        return Response({"pool": summary.pool, "eval": summary.eval}, status=status.HTTP_201_CREATED)
 
 
 class ModelVersionOutput(serializers.ModelSerializer[ModelVersion]):

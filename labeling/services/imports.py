@@ -4,18 +4,21 @@ A bad file or an unknown class stops the whole import before anything is saved; 
 database write fails half-way, the image files already copied are removed again.
 """
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from django.core.files import File
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from PIL import Image, UnidentifiedImageError
 
 from labeling.exceptions import InvalidImportError
 from labeling.models import Item, LabelClass, Project
-from labeling.readers import ImageRecord, TextRecord
+from labeling.readers import ImageRecord, TextRecord, read_image_folder, read_text_file
 from labeling.services.embeddings import embeddings_request
+from labeling.uploads import images_folder, text_file
 
 
 @dataclass(frozen=True)
@@ -55,10 +58,15 @@ def _check_modality(project: Project, modality: str) -> None:
 
 
 def _check_image(record: ImageRecord) -> None:
+    """Opens and decodes the image; Pillow's decompression-bomb guard refuses a huge one (a warning
+    above Image.MAX_IMAGE_PIXELS is turned into the error here)."""
     try:
-        with Image.open(record.path) as image:
-            image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(record.path) as image:
+                image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
+            Image.DecompressionBombWarning) as exc:  # fmt: skip
         raise InvalidImportError(
             f"{record.path} is not a readable image ({exc}); nothing was imported.", {"path": str(record.path)}
         ) from exc
@@ -123,3 +131,20 @@ def items_import_texts(*, project: Project, records: Sequence[TextRecord], eval_
 def _summary(items: Sequence[Item]) -> ImportSummary:
     n_eval = sum(item.split == Item.Split.EVAL for item in items)
     return ImportSummary(pool=len(items) - n_eval, eval=n_eval)
+
+
+def items_import_uploads(
+    *, project: Project, files: Sequence[UploadedFile], eval_fraction: float = 0.0, text_column: str = "text",
+    label_column: str = "label",
+) -> ImportSummary:  # fmt: skip
+    """Import files uploaded in the browser or over REST, with the command line's validation: images
+    (several files, or one zip of a flat folder or a folder per class) or one CSV/JSONL of texts.
+    All or nothing; a hostile upload (path escape, zip bomb, decompression bomb) saves nothing."""
+    if project.modality == Project.Modality.IMAGE:
+        with images_folder(files) as folder:
+            return items_import_images(project=project, records=read_image_folder(folder), eval_fraction=eval_fraction)
+    if len(files) != 1:
+        raise InvalidImportError(f"Upload one CSV or JSONL file of texts, not {len(files)} files.")
+    with text_file(files[0]) as path:
+        records = read_text_file(path, text_column=text_column, label_column=label_column)
+        return items_import_texts(project=project, records=records, eval_fraction=eval_fraction)

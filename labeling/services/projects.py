@@ -85,3 +85,23 @@ def project_metric_resolve(*, project: Project, labels: Sequence[str]) -> str:
     Project.objects.filter(pk=project.pk, metric=Project.Metric.AUTOMATIC).update(metric=chosen)
     project.refresh_from_db(fields=["metric"])
     return project.metric
+
+
+_EDITABLE = ("label_budget", "retrain_every", "strategy")
+
+
+def project_update(*, project: Project, **changes: object) -> Project:
+    """Change a project's budget, retrain_every or strategy, validated as at creation."""
+    unknown = sorted(set(changes) - set(_EDITABLE))
+    if unknown:
+        raise InvalidProjectError(f"Cannot change {unknown} here; editable: {list(_EDITABLE)}.", {"fields": unknown})
+    for field, value in changes.items():
+        setattr(project, field, value)
+    try:
+        project.full_clean()
+    except ValidationError as exc:
+        project.refresh_from_db()
+        problems = "; ".join(f"{field}: {' '.join(messages)}" for field, messages in exc.message_dict.items())
+        raise InvalidProjectError(f"Invalid settings for {project.name!r}: {problems}", exc.message_dict) from exc
+    project.save(update_fields=list(changes))
+    return project
