@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
@@ -31,10 +32,12 @@ from labeling.selectors.projects import project_get_for_user, project_progress, 
 from labeling.selectors.replays import replay_list
 from labeling.selectors.training import model_version_list
 from labeling.services.guidelines import ClassGuide, guidelines_update
-from labeling.services.projects import project_budget_set
+from labeling.services.imports import items_import_uploads
+from labeling.services.projects import project_budget_set, project_create, project_member_add, project_update
 from labeling.services.replays import DEFAULT_STRATEGIES, replay_request
 from labeling.services.training import model_version_request
-from learner.ranking import REGISTRY, STRATEGY_NAMES
+from learner.encoders import ENCODERS
+from learner.ranking import DEFAULT_STRATEGY, REGISTRY, STRATEGY_NAMES
 
 
 def _project_or_404(request: HttpRequest, project_id: int) -> Project:
@@ -177,6 +180,7 @@ def dashboard(request: HttpRequest, project_id: int) -> HttpResponse:
         "annotators": annotator_rows(project=project),
         "latest_report": _report_rows(progress.latest_version),
         "replay_choices": [name for name in STRATEGY_NAMES if not REGISTRY[name].passive],
+        "strategy_names": STRATEGY_NAMES,
         "replay_defaults": {*DEFAULT_STRATEGIES, project.strategy},
         "active": dashboard_active(project=project),
     }
@@ -231,4 +235,67 @@ def replay(request: HttpRequest, project_id: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, "Strategy replay queued; its progress shows below.")
+    return redirect("frontend:dashboard", project_id=project.pk)
+
+
+@staff_member_required
+def project_new(request: HttpRequest) -> HttpResponse:
+    """Create a project in the browser; then upload its items."""
+    form = request.POST if request.method == "POST" else {}
+    if request.method == "POST":
+        try:
+            names = [n.strip() for n in form.get("classes", "").replace(",", "\n").splitlines() if n.strip()]
+            project = project_create(
+                name=form.get("name", "").strip(), modality=form.get("modality", ""), class_names=names,
+                strategy=form.get("strategy", DEFAULT_STRATEGY), encoder=form.get("encoder", ""),
+                label_budget=_positive_int(form.get("label_budget"), "label budget") or 500,
+                retrain_every=_positive_int(form.get("retrain_every"), "retrain every") or 20,
+            )  # fmt: skip
+        except ApplicationError as exc:
+            return render(request, "frontend/project_new.html", _new_context(form, exc.message), status=400)
+        project_member_add(project=project, user=request.user)
+        messages.success(request, f"Project {project.name} created. Now upload its items.")
+        return redirect("frontend:import", project_id=project.pk)
+    return render(request, "frontend/project_new.html", _new_context(form, ""))
+
+
+def _new_context(form: object, error: str) -> dict[str, object]:
+    return {"form": form, "error": error, "strategies": STRATEGY_NAMES, "default_strategy": DEFAULT_STRATEGY,
+            "encoders": sorted(ENCODERS), "modalities": Project.Modality.choices}  # fmt: skip
+
+
+@staff_member_required
+def import_items(request: HttpRequest, project_id: int) -> HttpResponse:
+    """Upload images (files or one zip) or texts (CSV/JSONL), all or nothing."""
+    project = _project_or_404(request, project_id)
+    error = ""
+    if request.method == "POST":
+        try:
+            fraction = float(request.POST.get("eval_fraction") or 0)
+            summary = items_import_uploads(project=project, files=request.FILES.getlist("files"),
+                                           eval_fraction=fraction)  # fmt: skip
+        except ValueError:
+            error = "The evaluation share must be a number between 0 and 0.9."
+        except ApplicationError as exc:
+            error = exc.message
+        else:
+            messages.success(request, f"Imported {summary.pool} items to label and {summary.eval} held out "
+                                      "for evaluation. Embedding progress shows below.")  # fmt: skip
+            return redirect("frontend:dashboard", project_id=project.pk)
+    context = {"project": project, "error": error, "limit_mb": settings.TWEEZER_MAX_UPLOAD_BYTES // 2**20}
+    return render(request, "frontend/import.html", context, status=400 if error else 200)
+
+
+@staff_member_required
+@require_POST
+def project_settings(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = _project_or_404(request, project_id)
+    try:
+        project_update(project=project, strategy=request.POST.get("strategy", project.strategy),
+                       retrain_every=_positive_int(request.POST.get("retrain_every"), "retrain every")
+                       or project.retrain_every)  # fmt: skip
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Strategy {project.strategy}, a retrain every {project.retrain_every} labels.")
     return redirect("frontend:dashboard", project_id=project.pk)

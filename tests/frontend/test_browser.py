@@ -371,3 +371,53 @@ def test_the_dashboard_chart_has_a_point_per_version_and_fits_a_phone(page, live
     assert page.locator("svg.chart .budget").count() == 1
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert "budget-ok" in page.get_attribute(".budget-bar", "class")
+
+
+def test_staff_create_a_project_and_upload_a_zip_then_a_csv_in_the_browser(page, live_server, admin_user, tmp_path):
+    import io
+    import zipfile
+
+    import numpy as np
+    from PIL import Image
+
+    from labeling.models import Item, Project
+
+    archive = tmp_path / "digits.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for name in ("three", "five"):
+            for i in range(3):
+                buffer = io.BytesIO()
+                Image.fromarray(np.full((8, 8), 40 * i, dtype=np.uint8)).save(buffer, format="PNG")
+                zf.writestr(f"digits/{name}/{name}{i}.png", buffer.getvalue())
+    log_in(page, live_server, username="boss")
+    page.get_by_role("link", name="New project").click()
+    page.fill("input[name=name]", "digits from a zip")
+    page.fill("textarea[name=classes]", "three, five")
+    page.click("button[type=submit].primary")
+    page.wait_for_url("**/import/")
+    page.set_input_files("input[name=files]", str(archive))
+    page.click("button[type=submit].primary")
+    page.wait_for_url("**/dashboard/")
+    assert "Imported 6 items to label and 0 held out" in page.content()
+    project = Project.objects.get(name="digits from a zip")
+    assert sorted(Item.objects.filter(project=project).values_list("gold_class__name", flat=True)) == ["five"] * 3 + [
+        "three"
+    ] * 3
+
+    csv = tmp_path / "reviews.csv"
+    csv.write_text("text,label\nA fine film.,fresh\nDull.,rotten\n")
+    page.goto(f"{live_server.url}/projects/new/")
+    page.fill("input[name=name]", "reviews")
+    page.check("input[name=modality][value=text]")
+    page.fill("textarea[name=classes]", "fresh\nrotten")
+    page.click("button[type=submit].primary")
+    page.wait_for_url("**/import/")
+    bad = tmp_path / "reviews.txt"
+    bad.write_text("nope")
+    page.set_input_files("input[name=files]", str(bad))
+    page.click("button[type=submit].primary")
+    assert "expected a .csv or .jsonl file" in page.locator(".error").inner_text()
+    page.set_input_files("input[name=files]", str(csv))
+    page.click("button[type=submit].primary")
+    page.wait_for_url("**/dashboard/")
+    assert Item.objects.filter(project__name="reviews").count() == 2

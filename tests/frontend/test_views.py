@@ -161,3 +161,17 @@ def test_the_dashboard_shows_the_latest_confusion_matrix_with_recall(client, adm
     html = client.get(f"/projects/{project.pk}/dashboard/").content.decode()
     assert "v1 class by class" in html and "Macro-F1 0.810" in html
     assert '<th scope="row">2</th><td>1</td><td>0</td><td class="diagonal">2</td><td>67%</td>' in html
+
+
+def test_strategy_and_retrain_every_change_on_the_dashboard_with_validation(client, admin_user, make_digits_project):
+    project = make_digits_project(per_class=2)
+    client.force_login(admin_user)
+    bad = client.post(f"/projects/{project.pk}/settings/", {"strategy": "psychic", "retrain_every": "5"},
+                      follow=True).content.decode()  # fmt: skip
+    assert "Unknown strategy &#x27;psychic&#x27;" in bad
+    project.refresh_from_db()
+    assert (project.strategy, project.retrain_every) == ("auto", 20)
+    good = client.post(f"/projects/{project.pk}/settings/", {"strategy": "margin", "retrain_every": "5"}, follow=True)
+    assert "Strategy margin, a retrain every 5 labels." in good.content.decode()
+    project.refresh_from_db()
+    assert (project.strategy, project.retrain_every) == ("margin", 5)
