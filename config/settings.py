@@ -197,6 +197,8 @@ RETRAIN_HEARTBEAT_SECONDS = 10  # a running retrain stamps its row this often
 RETRAIN_STALE_AFTER_SECONDS = 120  # no sign of life for this long: the worker is gone, redo the run
 RETRAIN_MAX_ATTEMPTS = 3  # give up (failed) on a run that lost its worker this many times
 RANKING_QUEUE_HEAD = 5000  # ranks of the newest ranking kept as rows for the annotator queue
+# Items one embedding task embeds before it queues itself again, letting retrains through (about 10 s on a CPU).
+EMBEDDING_CHUNK_ITEMS = int(os.environ.get("TWEEZER_EMBEDDING_CHUNK", "1000"))
 # The largest upload (a file, or a zip unpacked) that an import in the browser or over REST takes.
 TWEEZER_MAX_UPLOAD_BYTES = int(os.environ.get("TWEEZER_MAX_UPLOAD_MB", "200")) * 1024 * 1024
 # How long an annotator holds an item they were given; the annotator's page renews its leases as it works.

@@ -10,7 +10,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 
-from labeling.models import Project
+from labeling.models import EmbeddingSet, Project
 from labeling.services.adaptation import adaptation_views_compute
 from labeling.services.cold_start import cold_start_order_by_typicality
 from labeling.services.embeddings import embeddings_compute, embeddings_fail, prefix_maps_compute
@@ -54,14 +54,18 @@ def model_version_sweep_stale() -> None:
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def embeddings_compute_task(project_id: int) -> None:
-    """Embed the project's new items; before the first model, put typical items first; then, for
+    """Embed the project's new items, a chunk per run; before the first model, put typical items first; then, for
     projects with contrastive adaptation, embed the augmented views of new pool images; for projects
     that fine-tune the last block, store the new images' prefix maps."""
     project = Project.objects.filter(pk=project_id).first()
     if project is None or not project.encoder:
         return
     try:
-        embeddings_compute(project=project, device=settings.LEARNER_DEVICE)
+        device, limit = settings.LEARNER_DEVICE, settings.EMBEDDING_CHUNK_ITEMS
+        chunk = embeddings_compute(project=project, device=device, limit=limit)
+        if chunk.status == EmbeddingSet.Status.COMPUTING:  # more to embed: to the back of the queue, so a
+            embeddings_compute_task.delay(project_id)  # retrain queued meanwhile runs before the next chunk
+            return
         cold_start_order_by_typicality(project=project)
         adaptation_views_compute(project=project, device=settings.LEARNER_DEVICE)
         prefix_maps_compute(project=project, device=settings.LEARNER_DEVICE)

@@ -37,9 +37,14 @@ def embeddings_request(*, project: Project) -> None:
 
 
 def embeddings_compute(
-    *, project: Project, device: str, view: int = 0, prefix: bool = False, batch_size: int = BATCH_SIZE
+    *, project: Project, device: str, view: int = 0, prefix: bool = False, batch_size: int = BATCH_SIZE,
+    limit: int | None = None,
 ) -> EmbeddingSet:
     """Embed every item of the project that the current set lacks, then switch the set to the merged arrays.
+
+    `limit` embeds at most that many this call and leaves the set `computing` while more remain, so
+    the embedding task can go back to the end of the queue between chunks and a retrain queued
+    meanwhile is not held up for the whole pool. Progress (done / total) counts the whole set.
 
     `view` 0 embeds the items as they are. A view k >= 1 embeds the k-th augmented view of each pool
     item (contrastive adaptation; images only), seeded by (project seed, item id, k): a view never
@@ -60,9 +65,12 @@ def embeddings_compute(
         items = items.filter(split=Item.Split.POOL)
     all_ids = np.fromiter(items.values_list("id", flat=True), dtype=np.int64)
     missing = np.setdiff1d(all_ids, old_ids)  # (m,) sorted item ids without an embedding
+    left = max(0, len(missing) - limit) if limit is not None else 0  # still missing after this call
+    missing = missing[: len(missing) - left]
+    already = len(all_ids) - len(missing) - left
     EmbeddingSet.objects.filter(pk=embedding_set.pk).update(
         status=EmbeddingSet.Status.COMPUTING if len(missing) else EmbeddingSet.Status.READY,
-        done=0, total=len(missing), error="",
+        done=already, total=len(all_ids), error="",
     )  # fmt: skip
     if not len(missing):
         embedding_set.refresh_from_db()
@@ -76,7 +84,8 @@ def embeddings_compute(
     ids = np.concatenate([old_ids, missing])
     vectors = np.concatenate([old_vectors, *chunks] if len(old_ids) else chunks).astype(np.float32, copy=False)
     order = np.argsort(ids, kind="stable")
-    return _switch(embedding_set, generation, ids[order], vectors[order])
+    status = EmbeddingSet.Status.COMPUTING if left else EmbeddingSet.Status.READY
+    return _switch(embedding_set, generation, ids[order], vectors[order], status)
 
 
 def prefix_maps_compute(*, project: Project, device: str) -> EmbeddingSet | None:
@@ -99,7 +108,10 @@ def _current_arrays(embedding_set: EmbeddingSet, dim: int) -> tuple[np.ndarray, 
     return np.asarray(array_load(embedding_set.ids_name)), np.asarray(array_load(embedding_set.vectors_name))
 
 
-def _switch(embedding_set: EmbeddingSet, generation: int, ids: np.ndarray, vectors: np.ndarray) -> EmbeddingSet:
+def _switch(
+    embedding_set: EmbeddingSet, generation: int, ids: np.ndarray, vectors: np.ndarray,
+    status: str = EmbeddingSet.Status.READY,
+) -> EmbeddingSet:  # fmt: skip
     """Write the new arrays under fresh names, point the row at them in one update, drop the old files."""
     view = f"-view{embedding_set.view}" if embedding_set.view else ""
     stem = f"project-{embedding_set.project_id}/embeddings-{embedding_set.encoder}{view}-{uuid.uuid4().hex[:12]}"
@@ -108,7 +120,7 @@ def _switch(embedding_set: EmbeddingSet, generation: int, ids: np.ndarray, vecto
     old = (embedding_set.ids_name, embedding_set.vectors_name)
     switched = EmbeddingSet.objects.filter(pk=embedding_set.pk, generation=generation).update(
         ids_name=f"{stem}-ids.npy", vectors_name=f"{stem}-vectors.npy", n_items=len(ids), dim=vectors.shape[1],
-        generation=generation + 1, status=EmbeddingSet.Status.READY,
+        generation=generation + 1, status=status,
     )  # fmt: skip
     stale = old if switched else (f"{stem}-ids.npy", f"{stem}-vectors.npy")  # another worker got there first
     for name in stale:

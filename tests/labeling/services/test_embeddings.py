@@ -42,7 +42,7 @@ def test_every_item_is_embedded_once_with_progress(project):
     np.testing.assert_array_equal(vectors[::-1], embeddings_for_items(project=project, item_ids=ids))
 
     again = embeddings_compute(project=project, device="cpu")
-    assert (again.generation, again.total) == (embedding_set.generation, 0)  # nothing new: nothing recomputed
+    assert (again.generation, again.done, again.total) == (embedding_set.generation, 18, 18)  # nothing recomputed
 
 
 def test_new_items_are_embedded_and_merged_and_old_files_removed(project, tmp_path):
@@ -54,7 +54,7 @@ def test_new_items_are_embedded_and_merged_and_old_files_removed(project, tmp_pa
 
     second = embeddings_compute(project=project, device="cpu")
 
-    assert (second.total, second.n_items) == (6, 24)  # only the 6 new images went through the network
+    assert (second.done, second.total, second.n_items) == (24, 24, 24)  # the 6 new images merged into the 18
     ids = np.array(sorted(project.items.values_list("id", flat=True)))
     np.testing.assert_array_equal(embeddings_for_items(project=project, item_ids=ids[:18]), before)
     assert not any((settings.ARTIFACT_ROOT / name).exists() for name in old_files)
@@ -82,3 +82,21 @@ def test_cold_start_puts_typical_items_first(project):
 def test_an_encoder_must_exist_and_fit_the_modality(encoder, message):
     with pytest.raises(InvalidProjectError, match=message):
         project_create(name="p", modality="image", class_names=["a", "b"], encoder=encoder)
+
+
+def test_a_chunked_embedding_keeps_progress_over_the_whole_set_and_ends_ready(project):
+    steps = []
+    for _ in range(4):
+        embedding_set = embeddings_compute(project=project, device="cpu", limit=5)
+        steps.append((embedding_set.status, embedding_set.done, embedding_set.total, embedding_set.n_items))
+        if embedding_set.status == "ready":
+            break
+
+    assert steps == [("computing", 5, 18, 5), ("computing", 10, 18, 10), ("computing", 15, 18, 15),
+                     ("ready", 18, 18, 18)]  # fmt: skip
+    ids = np.array(sorted(Item.objects.filter(project=project).values_list("id", flat=True)))
+    chunked = embeddings_for_items(project=project, item_ids=ids)
+    EmbeddingSet.objects.filter(project=project).delete()
+    whole = embeddings_compute(project=project, device="cpu")  # the same items in one pass
+    np.testing.assert_allclose(chunked, embeddings_for_items(project=project, item_ids=ids), atol=1e-5)
+    assert whole.n_items == 18
