@@ -35,7 +35,7 @@ def _django(checkout: Path, env: dict[str, str], *args: str) -> str:
 def measure(checkout: Path, timeout: float) -> dict[str, object]:
     """Set the demo up in a fresh folder, label 20 digits, and time the first retrain."""
     with tempfile.TemporaryDirectory(prefix="tweezer-wait-") as var_dir:
-        env = {**os.environ, "TWEEZER_VAR_DIR": var_dir}
+        env = {**os.environ, "TWEEZER_VAR_DIR": var_dir, "TWEEZER_ALLOWED_HOSTS": "testserver,localhost,127.0.0.1"}
         env.pop("DATABASE_URL", None)
         env.pop("REDIS_URL", None)
         _django(checkout, env, "migrate", "--noinput", "-v", "0")

@@ -12,6 +12,7 @@ urlpatterns = [
     path("projects/new/", views.project_new, name="project-new"),
     path("projects/<int:project_id>/import/", views.import_items, name="import"),
     path("projects/<int:project_id>/settings/", views.project_settings, name="settings"),
+    path("projects/<int:project_id>/members/", views.members, name="members"),
     path("projects/<int:project_id>/annotate/", views.annotate, name="annotate"),
     path("projects/<int:project_id>/guidelines/", views.guidelines, name="guidelines"),
     path("projects/<int:project_id>/dashboard/", views.dashboard, name="dashboard"),

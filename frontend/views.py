@@ -33,7 +33,14 @@ from labeling.selectors.replays import replay_list
 from labeling.selectors.training import model_version_list
 from labeling.services.guidelines import ClassGuide, guidelines_update
 from labeling.services.imports import items_import_uploads
-from labeling.services.projects import project_budget_set, project_create, project_member_add, project_update
+from labeling.services.projects import (
+    project_budget_set,
+    project_create,
+    project_member_add,
+    project_member_add_by_name,
+    project_member_remove,
+    project_update,
+)
 from labeling.services.replays import DEFAULT_STRATEGIES, replay_request
 from labeling.services.training import model_version_request
 from learner.encoders import ENCODERS
@@ -181,6 +188,7 @@ def dashboard(request: HttpRequest, project_id: int) -> HttpResponse:
         "latest_report": _report_rows(progress.latest_version),
         "replay_choices": [name for name in STRATEGY_NAMES if not REGISTRY[name].passive],
         "strategy_names": STRATEGY_NAMES,
+        "members": list(project.members.order_by("username")),
         "replay_defaults": {*DEFAULT_STRATEGIES, project.strategy},
         "active": dashboard_active(project=project),
     }
@@ -298,4 +306,23 @@ def project_settings(request: HttpRequest, project_id: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, f"Strategy {project.strategy}, a retrain every {project.retrain_every} labels.")
+    return redirect("frontend:dashboard", project_id=project.pk)
+
+
+@staff_member_required
+@require_POST
+def members(request: HttpRequest, project_id: int) -> HttpResponse:
+    """Add a member by user name, or remove one (`remove` = their id)."""
+    project = _project_or_404(request, project_id)
+    try:
+        if request.POST.get("remove"):
+            project_member_remove(project=project, user_id=int(request.POST["remove"]))
+            messages.success(request, "Member removed; the items they held went back to the pool.")
+        else:
+            user = project_member_add_by_name(project=project, username=request.POST.get("username", ""))
+            messages.success(request, f"{user.get_username()} can now label {project.name}.")
+    except ValueError:
+        messages.error(request, "Choose a member to remove.")
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
     return redirect("frontend:dashboard", project_id=project.pk)

@@ -75,6 +75,12 @@ class AnnotatorRow:
     skip_rate: float  # skips / (labels + skips)
     known: int  # labeled items whose class was known at import (evaluation-style check)
     known_correct: int
+    shared: int = 0  # labeled items someone else labeled too
+    shared_agreeing: int = 0  # ... where the other answer was the same class
+
+    @property
+    def agreement(self) -> float | None:
+        return self.shared_agreeing / self.shared if self.shared else None
 
     @property
     def known_accuracy(self) -> float | None:
@@ -92,6 +98,15 @@ def annotator_rows(*, project: Project) -> list[AnnotatorRow]:
     skips = dict(Skip.objects.filter(item__project=project).values("annotator").annotate(n=Count("id"))
                  .values_list("annotator", "n"))  # fmt: skip
     names = dict(get_user_model().objects.filter(pk__in={*per_user, *skips}).values_list("pk", "username"))
+    answers_of_item: dict[int, list[tuple[int, int]]] = defaultdict(list)  # item -> [(annotator, class)]
+    for item_id, user_id, class_id in labels.values_list("item_id", "annotator_id", "label_class_id"):
+        answers_of_item[item_id].append((user_id, class_id))
+    shared: dict[int, list[bool]] = defaultdict(list)  # annotator -> agreed with the others, per shared item
+    for answers in answers_of_item.values():
+        for user_id, class_id in answers:
+            others = [c for u, c in answers if u != user_id]
+            if others:
+                shared[user_id].append(all(c == class_id for c in others))
     rows = []
     for user_id in sorted(names, key=lambda pk: names[pk]):
         answers = per_user.get(user_id, [])
@@ -102,7 +117,7 @@ def annotator_rows(*, project: Project) -> list[AnnotatorRow]:
             user_id, names[user_id], len(answers),
             float(np.median(durations)) / 1000 if durations else None,
             n_skips, n_skips / (len(answers) + n_skips) if answers or n_skips else 0.0,
-            len(known), sum(known),
+            len(known), sum(known), len(shared[user_id]), sum(shared[user_id]),
         ))  # fmt: skip
     return rows
 

@@ -175,3 +175,23 @@ def test_strategy_and_retrain_every_change_on_the_dashboard_with_validation(clie
     assert "Strategy margin, a retrain every 5 labels." in good.content.decode()
     project.refresh_from_db()
     assert (project.strategy, project.retrain_every) == ("margin", 5)
+
+
+def test_staff_add_and_remove_members_on_the_dashboard(client, admin_user, annotator, make_digits_project):
+    from labeling.models import Assignment
+    from labeling.services.assignments import assignment_queue
+    from tests.factories import UserFactory
+
+    project = make_digits_project(per_class=2)
+    UserFactory(username="newbie")
+    client.force_login(admin_user)
+    unknown = client.post(f"/projects/{project.pk}/members/", {"username": "ghost"}, follow=True).content.decode()
+    assert "No account is called &#x27;ghost&#x27;" in unknown
+    added = client.post(f"/projects/{project.pk}/members/", {"username": "newbie"}, follow=True).content.decode()
+    assert "newbie can now label digits." in added
+    assert set(project.members.values_list("username", flat=True)) == {"ann", "newbie"}
+
+    held = assignment_queue(project=project, annotator=annotator)
+    client.post(f"/projects/{project.pk}/members/", {"remove": str(annotator.pk)})
+    assert set(project.members.values_list("username", flat=True)) == {"newbie"}
+    assert not Assignment.objects.filter(pk__in=[a.pk for a in held], status="open").exists()

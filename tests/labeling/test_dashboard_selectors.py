@@ -84,3 +84,21 @@ def test_stopping_advice_reads_the_curve_and_the_stop_set(make_digits_project):
 def test_stopping_advice_before_any_version_says_too_early(make_digits_project):
     project = make_digits_project(per_class=2)
     assert stopping_advice(project=project, points=[]).sentence == "No model version yet: too early to tell."
+
+
+def test_agreement_with_others_where_items_have_several_labels(make_digits_project, annotator):
+    from labeling.models import Item, Label
+    from tests.factories import UserFactory
+
+    project = make_digits_project(per_class=4, eval_fraction=0.0)
+    second = UserFactory(username="second")
+    items = list(Item.objects.filter(project=project).order_by("id")[:3])
+    zero, one = project.label_classes.get(name="0"), project.label_classes.get(name="1")
+    for item, (mine, theirs) in zip(items, [(zero, zero), (zero, one), (one, one)], strict=True):
+        Label.objects.create(item=item, annotator=annotator, label_class=mine)
+        Label.objects.create(item=item, annotator=second, label_class=theirs)
+
+    rows = {row.username: row for row in annotator_rows(project=project)}
+
+    assert (rows["ann"].shared, rows["ann"].agreement) == (3, pytest.approx(2 / 3))
+    assert rows["second"].agreement == pytest.approx(2 / 3)
