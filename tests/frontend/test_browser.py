@@ -421,3 +421,23 @@ def test_staff_create_a_project_and_upload_a_zip_then_a_csv_in_the_browser(page,
     page.click("button[type=submit].primary")
     page.wait_for_url("**/dashboard/")
     assert Item.objects.filter(project__name="reviews").count() == 2
+
+
+def test_the_budget_meter_turns_amber_then_red_and_the_annotator_table_names_who_labeled(
+    page, live_server, make_digits_project, admin_user, annotator
+):
+    from tests.labeling.helpers import label_unlabeled
+
+    project = make_digits_project(per_class=2, classes=DIGITS, label_budget=100)
+    label_unlabeled(project, annotator, 9)
+    log_in(page, live_server, username="boss")
+    page.goto(f"{live_server.url}/projects/{project.pk}/dashboard/")
+    colour = "getComputedStyle(document.querySelector('.budget-bar span')).backgroundColor"
+    assert page.evaluate(colour) == "rgb(6, 118, 71)"  # green at 9%
+    assert page.locator("#annotators tbody tr").first.inner_text().split("\t")[:2] == ["ann", "9"]
+
+    for budget, state, rgb in [("10", "warn", "rgb(181, 71, 8)"), ("9", "over", "rgb(196, 50, 10)")]:
+        page.fill("input[name=label_budget]", budget)
+        page.get_by_role("button", name="Set budget").click()
+        page.wait_for_selector(f".budget-bar.budget-{state}")
+        assert page.evaluate(colour) == rgb  # amber at 90%, red at 100%
