@@ -72,6 +72,7 @@ def _midnight() -> datetime:
 def annotation_status(*, project: Project, annotator: AbstractBaseUser) -> AnnotationStatus:
     mine = Label.objects.filter(item__project=project, annotator=annotator)
     skips = Skip.objects.filter(item__project=project, annotator=annotator).values("reason").annotate(n=Count("id"))
+    skips = skips.order_by("reason")
     versions = ModelVersion.objects.filter(project=project)
     return AnnotationStatus(
         labels_spent=labels_spent(project=project),

@@ -165,6 +165,7 @@ def test_skip_keys_save_the_reason_and_train_nothing(page, live_server, make_dig
 
     assert sorted(Skip.objects.values_list("reason", "note")) == [("note", "two digits in one image"), ("unsure", "")]
     assert not Label.objects.exists()
+    assert "skipped 1 note, 1 unsure" in page.locator("#status").inner_text()  # counted per reason
 
 
 def test_a_stale_tab_gets_the_409_message_and_the_saved_label_stays(browser, live_server, make_digits_project):

@@ -167,7 +167,9 @@
     $("progress-project").textContent = s.labels_spent + " / " + s.label_budget + " labels" + (s.budget_reached ? " — budget reached" : "");
     const minutes = state.sessionStart ? (performance.now() - state.sessionStart) / 60000 : 0;
     const rate = minutes > 0.05 ? (state.sessionCount / minutes).toFixed(1) : "–";
-    $("progress-mine").textContent = "You: " + s.mine_today + " today, " + state.sessionCount + " this session, " + rate + "/min";
+    const skipped = Object.entries(s.skips || {}).map(([reason, n]) => n + " " + (reason === "bad" ? "bad" : reason)).join(", ");
+    $("progress-mine").textContent = "You: " + s.mine_today + " today, " + state.sessionCount + " this session, " + rate + "/min" +
+      (skipped ? "; skipped " + skipped : "");
     let model = s.serving
       ? "v" + s.serving.version + " picks items" + (s.serving.accuracy != null ? " (accuracy " + Math.round(s.serving.accuracy * 100) + "% on " + s.serving.n_eval + " held-out)" : "")
       : "No model yet: cold start";
