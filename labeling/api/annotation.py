@@ -6,6 +6,7 @@ response carries the refreshed queue and status, so the page needs no second rou
 script that labels one item at a time leaves it out and holds only what it was handed.
 """
 
+from abc import ABC, abstractmethod
 from dataclasses import asdict
 from typing import Any
 
@@ -121,13 +122,14 @@ class NextItemApi(APIView):
         return Response({"item": item_data(assignment.item), "model_version": version.number if version else None})
 
 
-class _AnswerCreateApi(APIView):
+class _AnswerCreateApi(APIView, ABC):
     """POST an answer: validate `Input`, save it with `save`; 201 when new, 200 for a retried key."""
 
     Input: type[AnswerInput]
 
+    @abstractmethod
     def save(self, *, project: Project, annotator: AbstractBaseUser, data: dict[str, Any]) -> Saved:
-        raise NotImplementedError
+        """Call the service that stores this kind of answer."""
 
     def post(self, request: Request, project_id: int) -> Response:
         project = project_get_for_user(user=request.user, project_id=project_id)
