@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from frontend import views
+from frontend import actions, views
 
 app_name = "frontend"
 
@@ -11,12 +11,12 @@ urlpatterns = [
     path("", views.project_list, name="project-list"),
     path("projects/new/", views.project_new, name="project-new"),
     path("projects/<int:project_id>/import/", views.import_items, name="import"),
-    path("projects/<int:project_id>/settings/", views.project_settings, name="settings"),
-    path("projects/<int:project_id>/members/", views.members, name="members"),
+    path("projects/<int:project_id>/settings/", actions.project_settings, name="settings"),
+    path("projects/<int:project_id>/members/", actions.members, name="members"),
     path("projects/<int:project_id>/annotate/", views.annotate, name="annotate"),
     path("projects/<int:project_id>/guidelines/", views.guidelines, name="guidelines"),
     path("projects/<int:project_id>/dashboard/", views.dashboard, name="dashboard"),
-    path("projects/<int:project_id>/retrain/", views.retrain, name="retrain"),
-    path("projects/<int:project_id>/budget/", views.budget, name="budget"),
-    path("projects/<int:project_id>/replay/", views.replay, name="replay"),
+    path("projects/<int:project_id>/retrain/", actions.retrain, name="retrain"),
+    path("projects/<int:project_id>/budget/", actions.budget, name="budget"),
+    path("projects/<int:project_id>/replay/", actions.replay, name="replay"),
 ]

@@ -1,3 +1,4 @@
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
@@ -6,7 +7,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_POST
 
 from labeling.api.annotation import queue_data
 from labeling.charts import accuracy_chart_svg
@@ -14,7 +14,6 @@ from labeling.exceptions import (
     ApplicationError,
     InvalidProjectError,
     InvalidReplayError,
-    NothingToRetrainError,
     ProjectNotFoundError,
 )
 from labeling.guidelines import render_markdown
@@ -34,15 +33,10 @@ from labeling.selectors.training import model_version_list
 from labeling.services.guidelines import ClassGuide, guidelines_update
 from labeling.services.imports import items_import_uploads
 from labeling.services.projects import (
-    project_budget_set,
     project_create,
     project_member_add,
-    project_member_add_by_name,
-    project_member_remove,
-    project_update,
 )
-from labeling.services.replays import DEFAULT_STRATEGIES, replay_request
-from labeling.services.training import model_version_request
+from labeling.services.replays import DEFAULT_STRATEGIES
 from learner.encoders import ENCODERS
 from learner.ranking import DEFAULT_STRATEGY, REGISTRY, STRATEGY_NAMES
 
@@ -199,54 +193,6 @@ def dashboard(request: HttpRequest, project_id: int) -> HttpResponse:
 
 
 @staff_member_required
-@require_POST
-def retrain(request: HttpRequest, project_id: int) -> HttpResponse:
-    project = _project_or_404(request, project_id)
-    try:
-        version = model_version_request(project=project, force=True)
-    except NothingToRetrainError as exc:
-        messages.info(request, exc.message)
-    else:
-        if version is None:
-            messages.info(request, "A retrain is already queued or running.")
-        else:
-            messages.success(request, f"Retrain v{version.number} queued.")
-    return redirect("frontend:dashboard", project_id=project.pk)
-
-
-@staff_member_required
-@require_POST
-def budget(request: HttpRequest, project_id: int) -> HttpResponse:
-    project = _project_or_404(request, project_id)
-    try:
-        project_budget_set(project=project, label_budget=int(request.POST.get("label_budget", "")))
-    except ValueError:
-        messages.error(request, "The label budget must be a whole number of labels.")
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"Label budget set to {project.label_budget:,}.")
-    return redirect("frontend:dashboard", project_id=project.pk)
-
-
-@staff_member_required
-@require_POST
-def replay(request: HttpRequest, project_id: int) -> HttpResponse:
-    project = _project_or_404(request, project_id)
-    try:
-        replay_request(
-            project=project, requested_by=request.user, strategies=request.POST.getlist("strategies") or None,
-            batch_size=_positive_int(request.POST.get("batch_size"), "batch size"),
-            seeds=_positive_int(request.POST.get("seeds"), "seeds") or 3,
-        )  # fmt: skip
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "Strategy replay queued; its progress shows below.")
-    return redirect("frontend:dashboard", project_id=project.pk)
-
-
-@staff_member_required
 def project_new(request: HttpRequest) -> HttpResponse:
     """Create a project in the browser; then upload its items."""
     form = request.POST if request.method == "POST" else {}
@@ -292,37 +238,3 @@ def import_items(request: HttpRequest, project_id: int) -> HttpResponse:
             return redirect("frontend:dashboard", project_id=project.pk)
     context = {"project": project, "error": error, "limit_mb": settings.TWEEZER_MAX_UPLOAD_BYTES // 2**20}
     return render(request, "frontend/import.html", context, status=400 if error else 200)
-
-
-@staff_member_required
-@require_POST
-def project_settings(request: HttpRequest, project_id: int) -> HttpResponse:
-    project = _project_or_404(request, project_id)
-    try:
-        project_update(project=project, strategy=request.POST.get("strategy", project.strategy),
-                       retrain_every=_positive_int(request.POST.get("retrain_every"), "retrain every")
-                       or project.retrain_every)  # fmt: skip
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"Strategy {project.strategy}, a retrain every {project.retrain_every} labels.")
-    return redirect("frontend:dashboard", project_id=project.pk)
-
-
-@staff_member_required
-@require_POST
-def members(request: HttpRequest, project_id: int) -> HttpResponse:
-    """Add a member by user name, or remove one (`remove` = their id)."""
-    project = _project_or_404(request, project_id)
-    try:
-        if request.POST.get("remove"):
-            project_member_remove(project=project, user_id=int(request.POST["remove"]))
-            messages.success(request, "Member removed; the items they held went back to the pool.")
-        else:
-            user = project_member_add_by_name(project=project, username=request.POST.get("username", ""))
-            messages.success(request, f"{user.get_username()} can now label {project.name}.")
-    except ValueError:
-        messages.error(request, "Choose a member to remove.")
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    return redirect("frontend:dashboard", project_id=project.pk)

@@ -1,0 +1,109 @@
+"""The dashboard's staff forms: each calls one service, says what happened or why not, and goes back
+to the dashboard (a redirect after POST, so a reload never repeats it)."""
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST
+
+from frontend.views import _positive_int, _project_or_404
+from labeling.exceptions import ApplicationError, InvalidProjectError, NothingToRetrainError
+from labeling.models import Project
+from labeling.services.projects import (
+    project_budget_set,
+    project_member_add_by_name,
+    project_member_remove,
+    project_update,
+)
+from labeling.services.replays import replay_request
+from labeling.services.training import model_version_request
+
+
+@staff_member_required
+@require_POST
+def retrain(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = _project_or_404(request, project_id)
+    try:
+        version = model_version_request(project=project, force=True)
+    except NothingToRetrainError as exc:
+        messages.info(request, exc.message)
+    else:
+        if version is None:
+            messages.info(request, "A retrain is already queued or running.")
+        else:
+            messages.success(request, f"Retrain v{version.number} queued.")
+    return redirect("frontend:dashboard", project_id=project.pk)
+
+
+def _dashboard_action(request: HttpRequest, project_id: int, act: Callable[[Project], str]) -> HttpResponse:
+    """A staff form on the dashboard: run `act` (a service call; it returns the success message),
+    say what happened or why not, and go back to the dashboard."""
+    project = _project_or_404(request, project_id)
+    try:
+        messages.success(request, act(project))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("frontend:dashboard", project_id=project.pk)
+
+
+def _whole_number(text: str | None, message: str) -> int:
+    try:
+        return int(text or "")
+    except ValueError:
+        raise InvalidProjectError(message, {"value": text}) from None
+
+
+@staff_member_required
+@require_POST
+def budget(request: HttpRequest, project_id: int) -> HttpResponse:
+    def act(project: Project) -> str:
+        wanted = _whole_number(request.POST.get("label_budget"), "The label budget must be a whole number of labels.")
+        project_budget_set(project=project, label_budget=wanted)
+        return f"Label budget set to {project.label_budget:,}."
+
+    return _dashboard_action(request, project_id, act)
+
+
+@staff_member_required
+@require_POST
+def replay(request: HttpRequest, project_id: int) -> HttpResponse:
+    def act(project: Project) -> str:
+        replay_request(
+            project=project, requested_by=request.user, strategies=request.POST.getlist("strategies") or None,
+            batch_size=_positive_int(request.POST.get("batch_size"), "batch size"),
+            seeds=_positive_int(request.POST.get("seeds"), "seeds") or 3,
+        )  # fmt: skip
+        return "Strategy replay queued; its progress shows below."
+
+    return _dashboard_action(request, project_id, act)
+
+
+@staff_member_required
+@require_POST
+def project_settings(request: HttpRequest, project_id: int) -> HttpResponse:
+    def act(project: Project) -> str:
+        retrain_every = _positive_int(request.POST.get("retrain_every"), "retrain every") or project.retrain_every
+        project_update(project=project, strategy=request.POST.get("strategy", project.strategy),
+                       retrain_every=retrain_every)  # fmt: skip
+        return f"Strategy {project.strategy}, a retrain every {project.retrain_every} labels."
+
+    return _dashboard_action(request, project_id, act)
+
+
+@staff_member_required
+@require_POST
+def members(request: HttpRequest, project_id: int) -> HttpResponse:
+    """Add a member by user name, or remove one (`remove` = their id)."""
+
+    def act(project: Project) -> str:
+        if request.POST.get("remove"):
+            user_id = _whole_number(request.POST["remove"], "Choose a member to remove.")
+            project_member_remove(project=project, user_id=user_id)
+            return "Member removed; the items they held went back to the pool."
+        user = project_member_add_by_name(project=project, username=request.POST.get("username", ""))
+        return f"{user.get_username()} can now label {project.name}."
+
+    return _dashboard_action(request, project_id, act)
