@@ -9,7 +9,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from labeling.explanations import why_audit, why_chosen, why_cold_start
-from labeling.models import Assignment, ItemScore, Label, ModelVersion, Project, Skip
+from labeling.models import Assignment, EmbeddingSet, ItemScore, Label, ModelVersion, Project, Skip
 from labeling.selectors.projects import labels_spent
 
 
@@ -31,6 +31,11 @@ def model_views(*, project: Project, assignments: list[Assignment]) -> dict[int,
             model_version_id__in=versions, item_id__in=[a.item_id for a in assignments]
         )
     }
+    # The typical-first order is set once the encoder's embeddings are all in (labeling.tasks); until then
+    # the cold start is the seeded random order, and the page must not say otherwise.
+    typical_order = bool(project.encoder) and EmbeddingSet.objects.filter(
+        project=project, encoder=project.encoder, view=0, status=EmbeddingSet.Status.READY
+    ).exists()
     views = {}
     for assignment in assignments:
         version = assignment.model_version
@@ -39,7 +44,7 @@ def model_views(*, project: Project, assignments: list[Assignment]) -> dict[int,
             views[assignment.item_id] = ModelView(None, "audit", None, [], why_audit())
             continue
         if version is None or score is None:
-            typical = bool(project.encoder) and assignment.item.cold_rank < project.retrain_every
+            typical = typical_order and assignment.item.cold_rank < project.retrain_every
             views[assignment.item_id] = ModelView(None, "cold start", None, [], why_cold_start(typical=typical))
             continue
         n_ranked = int(version.metrics.get("n_pool") or score.rank + 1)

@@ -220,3 +220,18 @@ def test_an_audit_item_says_why_it_is_there(api, make_digits_project):
     items = api.get(f"/api/projects/{project.pk}/queue/").json()["items"]
     assert [i["model"]["strategy"] for i in items] == ["cold start", "audit"]
     assert items[1]["model"]["why"].startswith("Drawn at random as an audit item: no strategy chose it.")
+
+
+def test_the_cold_start_is_called_typical_only_once_the_embeddings_are_in(api, make_digits_project):
+    from labeling.services.cold_start import cold_start_order_by_typicality
+    from labeling.services.embeddings import embeddings_compute
+
+    project = make_digits_project(per_class=3, retrain_every=4, encoder="efficientnet-lite0-112", prefetch=1)
+    before = api.get(f"/api/projects/{project.pk}/queue/").json()["items"][0]["model"]["why"]
+    assert before.startswith("No model yet: items come in a seeded random order")
+
+    Assignment.objects.update(status="expired")
+    embeddings_compute(project=project, device="cpu")
+    cold_start_order_by_typicality(project=project)
+    after = api.get(f"/api/projects/{project.pk}/queue/").json()["items"][0]["model"]["why"]
+    assert after.startswith("No model yet: this is a typical item of one of the pool's clusters")
