@@ -15,9 +15,7 @@ Results: bench/results/annotate-latency.json and .md.
 
 import argparse
 import contextlib
-import json
 import os
-import platform
 import shutil
 import socket
 import statistics
@@ -27,8 +25,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.report import write
+
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results"
 PASSWORD = "bench-annotator-pass"
 
 SETUP = f"""
@@ -146,26 +145,11 @@ def main() -> None:
             finally:
                 server.terminate()
                 server.wait()
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}; headless Debian Chromium"
-    command = "python -m bench.annotate_latency" + (f" --reference {args.reference}" if args.reference else "")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "annotate-latency.json").write_text(json.dumps({"machine": machine, "command": command,
-                                                               "rows": rows}, indent=2) + "\n")  # fmt: skip
-    lines = [
-        "# Keypress to next item shown, demo stack (SQLite, gunicorn 2 sync workers), one annotator", "",
-        "| Page | Commit | Presses | Items shown | p50 ms | p95 ms | max ms |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
-    ]  # fmt: skip
-    for r in rows:
-        lines.append(f"| {r['name']} | {r['commit']} | {r['presses']} | {r['n']} | {r['p50_ms']} | {r['p95_ms']} | "
-                     f"{r['max_ms']} |")
+    summary = {"what": "keypress to next item shown, demo stack (SQLite, gunicorn 2 sync workers), one annotator, "
+                       "headless Debian Chromium; items shown below presses: presses that moved to no new item"}
     if len(rows) == 2:
-        ratio = float(rows[1]["p95_ms"]) / float(rows[0]["p95_ms"])  # type: ignore[arg-type]
-        lines += ["", f"p95 of this checkout / reference: {ratio:.2f}. \"Items shown\" below \"Presses\": key presses "
-                  "that moved to no new item (dropped while a save was in flight)."]
-    lines += ["", f"Machine: {machine}. Command: `{command}`.", ""]
-    (RESULTS / "annotate-latency.md").write_text("\n".join(lines))
-    print("\n".join(lines))
+        summary["p95 this checkout / reference"] = round(float(rows[1]["p95_ms"]) / float(rows[0]["p95_ms"]), 2)
+    print(write("annotate-latency", rows, summary).read_text())
 
 
 if __name__ == "__main__":

@@ -14,17 +14,16 @@ Results: bench/results/first-retrain-wait.json and .md.
 import argparse
 import json
 import os
-import platform
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
 
+from bench.report import write
+
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results"
 
 
 def _django(checkout: Path, env: dict[str, str], *args: str) -> str:
@@ -55,7 +54,6 @@ def measure(checkout: Path, timeout: float) -> dict[str, object]:
 
 
 LABEL_20 = """
-import json, time
 from rest_framework.test import APIClient
 from django.contrib.auth import get_user_model
 from labeling.models import Item, ModelVersion, Project
@@ -66,7 +64,6 @@ for _ in range(project.retrain_every):
     served = api.get(f"/api/projects/{project.pk}/next-item/").json()["item"]["id"]
     item = Item.objects.select_related("gold_class").get(pk=served)
     api.post(f"/api/projects/{project.pk}/labels/", {"item": item.pk, "label": item.gold_class.name}, format="json")
-print(json.dumps({"project": project.pk, "queued_at": time.time()}))
 """
 
 POLL = """
@@ -81,7 +78,7 @@ print(json.dumps(None if v is None else {"status": v.status, "created": v.create
 
 
 def _label_and_wait(checkout: Path, env: dict[str, str], timeout: float) -> dict[str, object]:
-    queued = json.loads(_django(checkout, env, "shell", "-c", LABEL_20).strip().splitlines()[-1])
+    _django(checkout, env, "shell", "-c", LABEL_20)  # the 20th label queues the retrain
     deadline = time.time() + timeout
     while time.time() < deadline:
         state = json.loads(_django(checkout, env, "shell", "-c", POLL).strip().splitlines()[-1])
@@ -89,7 +86,7 @@ def _label_and_wait(checkout: Path, env: dict[str, str], timeout: float) -> dict
             wait = state["started"] - state["created"] if state["started"] else None
             return {"status": state["status"], "wait_s": round(wait, 1) if wait is not None else None,
                     "queued_to_done_s": round(state["finished"] - state["created"], 1),
-                    "train_s": state["train_seconds"], "labels_posted_at": queued["queued_at"]}  # fmt: skip
+                    "train_s": state["train_seconds"]}  # fmt: skip
         time.sleep(2)
     return {"status": f"not done after {timeout:.0f} s", "wait_s": None}
 
@@ -108,23 +105,9 @@ def main() -> None:
                                 text=True).stdout.strip()  # fmt: skip
         print(f"Measuring {name} ({commit}) ...", flush=True)
         rows.append({"name": name, "commit": commit, **measure(checkout, args.timeout)})
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}"
-    command = "python -m bench.first_retrain_wait" + (f" --reference {args.reference}" if args.reference else "")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "first-retrain-wait.json").write_text(json.dumps(
-        {"machine": machine, "command": command, "at": datetime.now().isoformat(timespec="seconds"), "rows": rows},
-        indent=2) + "\n")  # fmt: skip
-    lines = ["# First retrain on a fresh demo: how long it waits for the worker", "",
-             "One worker (concurrency 1, both queues), both demo projects' embeddings queued at import; "
-             "20 digits labeled over REST, then the first retrain is queued.", "",
-             "| Checkout | Commit | Status | Waited (queued to started) s | Queued to done s | Train s |",
-             "| --- | --- | --- | --- | --- | --- |"]  # fmt: skip
-    for r in rows:
-        lines.append(f"| {r['name']} | {r['commit']} | {r['status']} | {r.get('wait_s')} | "
-                     f"{r.get('queued_to_done_s')} | {r.get('train_s')} |")  # fmt: skip
-    lines += ["", f"Machine: {machine}. Command: `{command}`.", ""]
-    (RESULTS / "first-retrain-wait.md").write_text("\n".join(lines))
-    print("\n".join(lines))
+    summary = {"what": "first retrain on a fresh demo: one worker (concurrency 1, both queues), both demo "
+                       "projects embedding, 20 digits labeled over REST; wait = queued to started"}
+    print(write("first-retrain-wait", rows, summary).read_text())
 
 
 if __name__ == "__main__":

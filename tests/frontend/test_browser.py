@@ -1,11 +1,8 @@
 """The annotator's page in real Chromium (Debian's package) against a live server, as an expert uses it."""
 
-import json
 import os
-import platform
 import shutil
 import statistics
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -331,26 +328,14 @@ def test_keypress_to_next_item_latency_is_measured(page, live_server, make_digit
     write_latency(latencies, "annotate-latency-browser-test", "pytest tests/frontend/test_browser.py -k latency")
 
 
-def write_latency(latencies: list[float], name: str, command: str) -> dict[str, object]:
+def write_latency(latencies: list[float], name: str, command: str) -> None:
+    from bench.report import write
+
     ordered = sorted(latencies)
-    figures = {
-        "p50_ms": round(statistics.median(ordered), 1),
-        "p95_ms": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 1),
-        "max_ms": round(ordered[-1], 1),
-        "n": len(ordered),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}",
-        "command": command,
-        "at": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"{name}.json").write_text(json.dumps(figures, indent=2) + "\n")
-    (RESULTS / f"{name}.md").write_text(
-        "# Keypress to next item shown (headless Chromium, live test server)\n\n"
-        "| n | p50 ms | p95 ms | max ms |\n| --- | --- | --- | --- |\n"
-        f"| {figures['n']} | {figures['p50_ms']} | {figures['p95_ms']} | {figures['max_ms']} |\n\n"
-        f"Machine: {figures['machine']}. Command: `{command}`.\n"
-    )
-    return figures
+    p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+    row = {"n": len(ordered), "p50_ms": round(statistics.median(ordered), 1), "p95_ms": round(p95, 1),
+           "max_ms": round(ordered[-1], 1)}
+    write(name, [row], {"what": "keypress to next item shown, headless Chromium, live test server"}, ran=command)
 
 
 def test_the_dashboard_chart_has_a_point_per_version_and_fits_a_phone(page, live_server, make_digits_project,
