@@ -3,7 +3,6 @@
 import os
 import shutil
 import statistics
-from pathlib import Path
 
 import pytest
 from django.db import connections
@@ -14,7 +13,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 DIGITS = tuple(str(d) for d in range(10))
-RESULTS = Path(__file__).resolve().parents[2] / "bench" / "results"
 
 
 @pytest.fixture
