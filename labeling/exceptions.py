@@ -75,7 +75,7 @@ class BudgetReachedError(ApplicationError):
 
 
 class InvalidSkipError(ApplicationError):
-    pass
+    """A skip with an unknown reason, or a note skip without its note."""
 
 
 class NothingToRetrainError(ApplicationError):

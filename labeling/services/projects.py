@@ -74,9 +74,9 @@ def project_budget_set(*, project: Project, label_budget: int) -> Project:
     if label_budget < 1:
         raise InvalidProjectError(f"The label budget must be at least 1 label, not {label_budget}.",
                                   {"label_budget": label_budget})  # fmt: skip
-    project.label_budget = label_budget
-    project.save(update_fields=["label_budget"])
-    return project
+    return project_update(project=project, label_budget=label_budget)
+
+
 def project_metric_resolve(*, project: Project, labels: Sequence[str]) -> str:
     """The project's metric; an automatic one is chosen once from `labels` (macro-F1 when the
     classes are imbalanced, else accuracy) and saved, so it never changes between versions."""
