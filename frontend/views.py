@@ -18,7 +18,7 @@ from labeling.exceptions import (
 )
 from labeling.guidelines import render_markdown
 from labeling.keys import ACTIONS, class_keys
-from labeling.models import ModelVersion, Project
+from labeling.models import Membership, ModelVersion, Project
 from labeling.selectors.dashboard import (
     accuracy_points,
     annotator_rows,
@@ -207,7 +207,7 @@ def project_new(request: HttpRequest) -> HttpResponse:
             )  # fmt: skip
         except ApplicationError as exc:
             return render(request, "frontend/project_new.html", _new_context(form, exc.message), status=400)
-        project_member_add(project=project, user=request.user)
+        project_member_add(project=project, user=request.user, role=Membership.Role.OWNER)
         messages.success(request, f"Project {project.name} created. Now upload its items.")
         return redirect("frontend:import", project_id=project.pk)
     return render(request, "frontend/project_new.html", _new_context(form, ""))

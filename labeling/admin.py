@@ -11,8 +11,10 @@ from labeling.models import (
     Label,
     LabelChange,
     LabelClass,
+    Membership,
     ModelVersion,
     Project,
+    ReviewDecision,
     Skip,
     StrategyReplay,
 )
@@ -24,14 +26,35 @@ class LabelClassInline(admin.TabularInline):
     fields = ["name", "position", "key", "description"]
 
 
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    fields = ["user", "role"]
+    raw_id_fields = ["user"]
+
+
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
     list_display = ["name", "modality", "strategy", "metric", "encoder", "label_budget", "retrain_every", "prefetch",
                     "min_visible_ms", "audit_fraction"]
     list_filter = ["modality", "strategy", "encoder"]
     search_fields = ["name"]
-    inlines = [LabelClassInline]
-    filter_horizontal = ["members"]
+    inlines = [LabelClassInline, MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["project", "user", "role", "created_at"]
+    list_filter = ["project", "role"]
+    search_fields = ["user__username", "project__name"]
+
+
+@admin.register(ReviewDecision)
+class ReviewDecisionAdmin(admin.ModelAdmin):
+    list_display = ["item", "label_class", "reviewer", "updated_at"]
+    list_filter = ["item__project", "reviewer"]
+    search_fields = ["item__source_name", "reviewer__username"]
+    raw_id_fields = ["item"]
 
 
 @admin.register(Item)

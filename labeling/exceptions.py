@@ -82,3 +82,10 @@ class NothingToRetrainError(ApplicationError):
     """"Retrain now" with no label the newest model has not seen: another version would be the same."""
 
     status_code = 409
+
+
+class RoleForbiddenError(ApplicationError):
+    """A member whose role on the project does not allow the action (a viewer labeling, an
+    annotator changing settings). Only members see it: others get ProjectNotFoundError."""
+
+    status_code = 403

@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 
 from labeling.exceptions import NotFoundError, RetrainAlreadyActiveError
 from labeling.exports import FORMATS, export_rows, render
-from labeling.models import EmbeddingSet, Item, ModelVersion, Project
+from labeling.models import EmbeddingSet, Item, Membership, ModelVersion, Project
 from labeling.selectors.projects import project_get_for_user, project_list_for_user, project_progress
 from labeling.selectors.training import model_version_list
 from labeling.services.imports import items_import_uploads
@@ -55,7 +55,7 @@ class ProjectListApi(APIView):
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         project = project_create(class_names=fields.pop("classes"), **fields)
-        project_member_add(project=project, user=request.user)
+        project_member_add(project=project, user=request.user, role=Membership.Role.OWNER)
         return Response(ProjectOutput(project).data, status=status.HTTP_201_CREATED)
 
 

@@ -2,8 +2,8 @@
 
 from labeling.models.embeddings import EmbeddingSet
 from labeling.models.items import Item
-from labeling.models.labels import Assignment, Label, LabelChange, Skip
-from labeling.models.projects import LabelClass, Project
+from labeling.models.labels import Assignment, Label, LabelChange, ReviewDecision, Skip
+from labeling.models.projects import LabelClass, Membership, Project
 from labeling.models.replays import StrategyReplay
 from labeling.models.training import ItemScore, ModelVersion
 
@@ -15,8 +15,10 @@ __all__ = [
     "Label",
     "LabelChange",
     "LabelClass",
+    "Membership",
     "ModelVersion",
     "Project",
+    "ReviewDecision",
     "Skip",
     "StrategyReplay",
 ]

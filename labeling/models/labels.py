@@ -26,6 +26,18 @@ class Label(models.Model):
         ]
 
 
+class ReviewDecision(models.Model):
+    """A reviewer's final class for an item whose labels the project's policy could not resolve
+    (or, under the adjudicated policy, for every item). It overrides the annotators' labels."""
+
+    item = models.OneToOneField(Item, on_delete=models.CASCADE, related_name="review_decision")
+    label_class = models.ForeignKey(LabelClass, on_delete=models.PROTECT, related_name="+")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_decisions")
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+
 class LabelChange(models.Model):
     """History of an answer: who set it to what, when, and what it was before.
 

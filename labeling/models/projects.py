@@ -38,6 +38,11 @@ class Project(models.Model):
         BALANCED_ACCURACY = "balanced_accuracy", "Balanced accuracy (mean recall per class)"
         MACRO_F1 = "macro_f1", "Macro-F1 (mean F1 per class)"
 
+    class Resolution(models.TextChoices):
+        MAJORITY = "majority", "Majority: the most frequent label; a tie goes to review"
+        UNANIMOUS = "unanimous", "Unanimous: every label must agree; any disagreement goes to review"
+        ADJUDICATED = "adjudicated", "Adjudicated: a reviewer decides every item once it has all its labels"
+
     class Adaptation(models.TextChoices):
         NONE = "none", "None"
         CONTRASTIVE = "contrastive", "Contrastive (SimCLR on the pool)"
@@ -106,7 +111,20 @@ class Project(models.Model):
         help_text="Without evaluation items: the share of served items drawn uniformly at random as audit items, "
         "labeled like any other, never trained on, used to measure the model.",
     )
-    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="projects", blank=True)
+    labels_per_item = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text="Distinct annotators who label each item; more than one measures agreement and catches slips.",
+    )
+    resolution = models.CharField(
+        max_length=11,
+        choices=Resolution.choices,
+        default=Resolution.MAJORITY,
+        help_text="How an item's labels become the one label that training, metrics and exports use.",
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="projects", blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -127,6 +145,28 @@ class Project(models.Model):
                                                           f"({known}); the project's is {self.encoder or 'none'!r}."})
         if self.finetune_last_block and self.adaptation != self.Adaptation.NONE:
             raise ValidationError({"finetune_last_block": "Choose fine-tuning or contrastive adaptation, not both."})
+
+
+class Membership(models.Model):
+    """A user's role on one project; labeling.permissions says what each role may do."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        REVIEWER = "reviewer", "Reviewer"
+        ANNOTATOR = "annotator", "Annotator"
+        VIEWER = "viewer", "Viewer"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=9, choices=Role.choices, default=Role.ANNOTATOR)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["project", "user"]
+        constraints = [models.UniqueConstraint(fields=["project", "user"], name="membership_one_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role}) on {self.project}"
 
 
 class LabelClass(models.Model):

@@ -4,24 +4,18 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from labeling.exceptions import ProjectNotFoundError
 from labeling.models import EmbeddingSet, Item, Label, ModelVersion, Project
+from labeling.permissions import Action, project_for, projects_visible_to
 
 
 def project_list_for_user(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Project]:
-    """Projects a user may open: all for staff, their own for annotators."""
-    if not user.is_authenticated:
-        return Project.objects.none()
-    if user.is_staff:
-        return Project.objects.all()
-    return Project.objects.filter(members=user)
+    """Projects a user may open: all for staff, their memberships' for everyone else."""
+    return projects_visible_to(user=user)
 
 
 def project_get_for_user(*, user: AbstractBaseUser | AnonymousUser, project_id: int) -> Project:
-    project = project_list_for_user(user=user).filter(pk=project_id).first()
-    if project is None:
-        raise ProjectNotFoundError(f"Project {project_id} does not exist or is not yours.")
-    return project
+    """The project if the user may open it (labeling.permissions decides)."""
+    return project_for(user=user, project_id=project_id, action=Action.OPEN)
 
 
 def labels_spent(*, project: Project) -> int:

@@ -1,14 +1,12 @@
-from django.db.models import Max
-
 from labeling.exceptions import NotFoundError
-from labeling.models import Item, Label, Project, StrategyReplay
+from labeling.models import Item, Project, StrategyReplay
+from labeling.selectors.resolution import resolved_labels
 
 
 def labeled_classes(*, project: Project) -> list[str]:
-    """The class of each labeled pool item (its newest label), one entry per item."""
-    newest = Label.objects.filter(item__project=project, item__split=Item.Split.POOL).values("item_id")
-    newest = newest.annotate(last=Max("id")).values("last")
-    return list(Label.objects.filter(id__in=newest).values_list("label_class__name", flat=True))
+    """The resolved class of each labeled pool item, one entry per item."""
+    pool = set(Item.objects.filter(project=project, split=Item.Split.POOL).values_list("pk", flat=True))
+    return [label for item_id, label in sorted(resolved_labels(project=project).items()) if item_id in pool]
 
 
 def replay_list(*, project: Project) -> list[StrategyReplay]:

@@ -1,11 +1,11 @@
 from dataclasses import dataclass
 
 import numpy as np
-from django.db.models import Max
 
 from labeling.features import project_features
-from labeling.models import Item, Label, ModelVersion, Project
+from labeling.models import Item, ModelVersion, Project
 from labeling.selectors.embeddings import embeddings_for_items
+from labeling.selectors.resolution import item_resolutions
 from learner.types import FloatArray
 
 
@@ -24,7 +24,8 @@ class TrainingData:
 
 
 def training_data_build(*, project: Project, prefix: bool = False) -> TrainingData:
-    """Features for every item; a labeled pool item's class is its newest label.
+    """Features for every item; a labeled pool item's class is its labels' resolution under the
+    project's policy (labeling.selectors.resolution); items still waiting or in review are left out.
 
     Labeled audit items are never trained on: they join the evaluation rows, their label as the
     truth, since they were drawn at random and no strategy chose them.
@@ -37,8 +38,9 @@ def training_data_build(*, project: Project, prefix: bool = False) -> TrainingDa
         features = embeddings_for_items(project=project, item_ids=ids, prefix=prefix)  # (n_items, dim) pretrained
     else:
         features = project_features(project=project, items=items)  # (n_items, d) pixels or TF-IDF
-    newest = Label.objects.filter(item__project=project).values("item_id").annotate(last=Max("id")).values("last")
-    label_of = dict(Label.objects.filter(id__in=newest).values_list("item_id", "label_class__name"))
+    resolutions = list(item_resolutions(project=project))
+    label_of = {r.item_id: r.label for r in resolutions if r.label is not None}
+    labeled = {r.item_id for r in resolutions}
 
     train, pool, evaluation, audit = [], [], [], []
     for row, item in enumerate(items):
@@ -48,7 +50,7 @@ def training_data_build(*, project: Project, prefix: bool = False) -> TrainingDa
             audit.append(row)
         elif item.id in label_of:
             train.append(row)
-        else:
+        elif item.id not in labeled:  # labeled but unresolved items wait for labels or a reviewer
             pool.append(row)
     ids = np.array([item.id for item in items], dtype=np.int64)
     return TrainingData(

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from labeling.exceptions import InvalidProjectError
-from labeling.models import LabelClass, Project
+from labeling.models import LabelClass, Membership, Project
 from learner.metrics import default_metric
 from learner.ranking import DEFAULT_STRATEGY
 
@@ -65,8 +65,14 @@ def project_create(
     return project
 
 
-def project_member_add(*, project: Project, user: AbstractBaseUser) -> None:
-    project.members.add(user)
+def project_member_add(
+    *, project: Project, user: AbstractBaseUser, role: str = Membership.Role.ANNOTATOR
+) -> Membership:
+    """Give an account a role on the project; an existing member's role changes to `role`."""
+    if role not in Membership.Role.values:
+        raise InvalidProjectError(f"Unknown role {role!r}; roles: {', '.join(Membership.Role.values)}.", {"role": role})
+    membership, _ = Membership.objects.update_or_create(project=project, user=user, defaults={"role": role})
+    return membership
 
 
 def project_budget_set(*, project: Project, label_budget: int) -> Project:
@@ -108,13 +114,15 @@ def project_update(*, project: Project, **changes: object) -> Project:
     return project
 
 
-def project_member_add_by_name(*, project: Project, username: str) -> AbstractBaseUser:
-    """Add an existing account to the project by its user name."""
+def project_member_add_by_name(
+    *, project: Project, username: str, role: str = Membership.Role.ANNOTATOR
+) -> AbstractBaseUser:
+    """Add an existing account to the project by its user name, with a role."""
     user = get_user_model().objects.filter(username=username.strip()).first()
     if user is None:
         raise InvalidProjectError(f"No account is called {username.strip()!r}; create it in the Django admin first.",
                                   {"username": username})  # fmt: skip
-    project.members.add(user)
+    project_member_add(project=project, user=user, role=role)
     return user
 
 
@@ -122,7 +130,7 @@ def project_member_remove(*, project: Project, user_id: int) -> None:
     """Take an account off the project; its labels stay, and items it held go back to the pool."""
     from labeling.models import Assignment
 
-    project.members.remove(user_id)
+    Membership.objects.filter(project=project, user_id=user_id).delete()
     Assignment.objects.filter(item__project=project, annotator_id=user_id, status=Assignment.Status.OPEN).update(
         status=Assignment.Status.EXPIRED
     )

@@ -1,0 +1,86 @@
+"""Who may do what on a project: one table from roles to actions, one lookup that every page and
+endpoint goes through.
+
+Staff accounts (the site's admins) may do everything on every project. Everyone else acts
+through their Membership's role. A project that does not exist and a project the user is not a
+member of raise the same ProjectNotFoundError with the same message, so an id tells a stranger
+nothing; a member whose role lacks the action gets RoleForbiddenError (403) naming the role.
+
+Annotators do not READ results (other annotators' labels, metrics, exports): their labels stay
+independent, which is what agreement between them measures.
+"""
+
+from enum import StrEnum
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
+
+from labeling.exceptions import ProjectNotFoundError, RoleForbiddenError
+from labeling.models import Membership, Project
+
+Role = Membership.Role
+
+
+class Action(StrEnum):
+    OPEN = "open"  # see the project, its classes and guidelines
+    ANNOTATE = "annotate"  # take items and label them
+    REVIEW = "review"  # decide items in disagreement
+    READ = "read"  # dashboard, versions, replays, exports, predictions, the model
+    MANAGE = "manage"  # settings, budget, members, imports, gold items, retrains, replays
+
+
+ROLE_ACTIONS: dict[str, frozenset[Action]] = {
+    Role.OWNER: frozenset(Action),
+    Role.REVIEWER: frozenset({Action.OPEN, Action.ANNOTATE, Action.REVIEW, Action.READ}),
+    Role.ANNOTATOR: frozenset({Action.OPEN, Action.ANNOTATE}),
+    Role.VIEWER: frozenset({Action.OPEN, Action.READ}),
+}
+
+_VERB = {
+    Action.OPEN: "open",
+    Action.ANNOTATE: "label items in",
+    Action.REVIEW: "review",
+    Action.READ: "read the results of",
+    Action.MANAGE: "manage",
+}
+
+
+def projects_visible_to(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Project]:
+    """Projects a user may open: every one for staff, their memberships' for everyone else."""
+    if not user.is_authenticated:
+        return Project.objects.none()
+    if user.is_staff:
+        return Project.objects.all()
+    return Project.objects.filter(memberships__user=user)
+
+
+def role_of(*, user: AbstractBaseUser | AnonymousUser, project: Project) -> str | None:
+    """The user's role on the project (staff count as owners), or None for a non-member."""
+    if not user.is_authenticated:
+        return None
+    if user.is_staff:
+        return Role.OWNER
+    return Membership.objects.filter(project=project, user_id=user.pk).values_list("role", flat=True).first()
+
+
+def can(*, user: AbstractBaseUser | AnonymousUser, project: Project, action: Action) -> bool:
+    role = role_of(user=user, project=project)
+    return role is not None and action in ROLE_ACTIONS[role]
+
+
+def project_for(*, user: AbstractBaseUser | AnonymousUser, project_id: int, action: Action) -> Project:
+    """The project, if the user may do `action` on it.
+
+    ProjectNotFoundError when it does not exist or the user is not a member (the same message
+    either way); RoleForbiddenError when the member's role does not allow the action.
+    """
+    project = Project.objects.filter(pk=project_id).first()
+    role = role_of(user=user, project=project) if project is not None else None
+    if project is None or role is None:
+        raise ProjectNotFoundError(f"Project {project_id} does not exist or is not yours.", {"project": project_id})
+    if action not in ROLE_ACTIONS[role]:
+        raise RoleForbiddenError(
+            f"As {role} of project {project_id} you cannot {_VERB[action]} it; ask its owner for another role.",
+            {"project": project_id, "role": role, "action": str(action)},
+        )
+    return project
