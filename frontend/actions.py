@@ -107,3 +107,21 @@ def members(request: HttpRequest, project_id: int) -> HttpResponse:
         return f"{user.get_username()} can now label {project.name}."
 
     return _dashboard_action(request, project_id, act)
+
+
+@staff_member_required
+@require_POST
+def target(request: HttpRequest, project_id: int) -> HttpResponse:
+    """Set the score the team aims for (0-1; empty clears it); the dashboard projects the labels to reach it."""
+
+    def act(project: Project) -> str:
+        text = (request.POST.get("target_score") or "").strip()
+        try:
+            wanted = float(text) if text else None
+        except ValueError:
+            raise InvalidProjectError(f"The target score must be a number between 0 and 1, not {text!r}.",
+                                      {"target_score": text}) from None  # fmt: skip
+        project_update(project=project, target_score=wanted)
+        return "Target cleared." if wanted is None else f"Target score set to {wanted:.3f}."
+
+    return _dashboard_action(request, project_id, act)

@@ -18,5 +18,6 @@ urlpatterns = [
     path("projects/<int:project_id>/dashboard/", views.dashboard, name="dashboard"),
     path("projects/<int:project_id>/retrain/", actions.retrain, name="retrain"),
     path("projects/<int:project_id>/budget/", actions.budget, name="budget"),
+    path("projects/<int:project_id>/target/", actions.target, name="target"),
     path("projects/<int:project_id>/replay/", actions.replay, name="replay"),
 ]

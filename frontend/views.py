@@ -22,6 +22,8 @@ from labeling.models import Membership, ModelVersion, Project
 from labeling.selectors.dashboard import (
     accuracy_points,
     annotator_rows,
+    curve_fit,
+    curve_outlook,
     dashboard_active,
     random_curve,
     retrain_waits_for,
@@ -166,6 +168,7 @@ def dashboard(request: HttpRequest, project_id: int) -> HttpResponse:
     queued = next((v for v in versions if v.status == ModelVersion.Status.QUEUED), None)
     used = progress.budget_used_percent
     points = accuracy_points(project=project)
+    outlook = curve_outlook(project=project, points=points, fit=curve_fit(project=project, points=points))
     context = {
         "project": project,
         "progress": progress,
@@ -173,8 +176,10 @@ def dashboard(request: HttpRequest, project_id: int) -> HttpResponse:
         "versions": versions,
         "replay": replay,
         "chart": mark_safe(accuracy_chart_svg(
-            points, budget=project.label_budget, random_curve=random_curve(replay=replay)
+            points, budget=project.label_budget, random_curve=random_curve(replay=replay),
+            fitted=outlook.samples if outlook else (),
         )),
+        "outlook": outlook,
         "budget_state": "over" if used >= 100 else "warn" if used >= 90 else "ok",
         "budget_width": min(used, 100.0),
         "waits_for": retrain_waits_for(version=queued) if queued else "",

@@ -1,7 +1,8 @@
 """The dashboard's chart of accuracy against labels, drawn on the server as SVG.
 
-One point per finished model version with its 95% interval, the budget as a vertical line, and
-random sampling's curve from the latest strategy replay when there is one. Plain SVG with the
+One point per finished model version with its 95% interval, the budget as a vertical line,
+random sampling's curve from the latest strategy replay when there is one, and the learning
+curve fitted to the points, drawn on to the budget with its bootstrap band. Plain SVG with the
 numbers on each point (`data-*`), so it needs no script, prints, and a test can read it back.
 """
 
@@ -35,10 +36,12 @@ def accuracy_chart_svg(
     budget: int,
     metric: str = "Accuracy",
     random_curve: Sequence[tuple[int, float]] = (),
+    fitted: Sequence[tuple[int, float, float, float]] = (),
 ) -> str:
-    """SVG (WIDTH x HEIGHT) of `points`, the budget line and random's curve; labels on x, 0..1 on y."""
+    """SVG (WIDTH x HEIGHT) of `points`, the budget line, random's curve and the fitted curve
+    (`fitted`: (labels, value, band low, band high) samples); labels on x, 0..1 on y."""
     x_max = max([budget, *(p.labels for p in points), *(n for n, _ in random_curve), 1]) * 1.05
-    y_min = min([0.5, *(p.low for p in points), *(a for _, a in random_curve)])
+    y_min = min([0.5, *(p.low for p in points), *(a for _, a in random_curve), *(f[2] for f in fitted)])
     y_min = max(0.0, int(y_min * 10) / 10)
 
     def x(n: float) -> float:
@@ -64,6 +67,12 @@ def accuracy_chart_svg(
     parts.append(f'<line x1="{x(budget):.1f}" y1="{TOP}" x2="{x(budget):.1f}" y2="{HEIGHT - BOTTOM}" class="budget"/>'
                  f'<text x="{x(budget) - 4:.1f}" y="{TOP + 12}" class="budget-label" text-anchor="end">'
                  f"budget {budget:,}</text>")  # fmt: skip
+    if fitted:
+        upper = " ".join(f"{x(n):.1f},{y(min(high, 1.0)):.1f}" for n, _, _, high in fitted)
+        lower = " ".join(f"{x(n):.1f},{y(max(low, y_min)):.1f}" for n, _, low, _ in reversed(fitted))
+        parts.append(f'<polygon points="{upper} {lower}" class="band"><title>the fit\'s 95% band</title></polygon>')
+        path = " ".join(f"{'M' if i == 0 else 'L'}{x(n):.1f},{y(v):.1f}" for i, (n, v, _, _) in enumerate(fitted))
+        parts.append(f'<path d="{path}" class="fit"><title>fitted learning curve, projected</title></path>')
     if random_curve:
         path = " ".join(f"{'M' if i == 0 else 'L'}{x(n):.1f},{y(a):.1f}" for i, (n, a) in enumerate(random_curve))
         parts.append(f'<path d="{path}" class="random"><title>random sampling (strategy replay)</title></path>')

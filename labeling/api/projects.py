@@ -80,9 +80,10 @@ class ProjectDetailApi(APIView):
         label_budget = serializers.IntegerField(min_value=1, required=False)
         retrain_every = serializers.IntegerField(min_value=1, required=False)
         strategy = serializers.CharField(max_length=50, required=False)
+        target_score = serializers.FloatField(min_value=0.0, max_value=1.0, required=False, allow_null=True)
 
     def patch(self, request: Request, project_id: int) -> Response:
-        """Change the budget, retrain_every or strategy (staff), validated as at creation."""
+        """Change the budget, retrain_every, strategy or target score (staff), validated as at creation."""
         _staff_only(request, "change a project")
         project = project_get_for_user(user=request.user, project_id=project_id)
         data = self.UpdateInput(data=request.data)

@@ -104,6 +104,13 @@ class Project(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(20)],
         help_text="Items an annotator holds at once: the one on screen and the ones preloaded behind it.",
     )
+    target_score = models.FloatField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="The score (0-1, in the project's metric) the team aims for; the dashboard projects the labels "
+        "needed to reach it.",
+    )
     instructions = models.TextField(blank=True, help_text="Guidelines for annotators, in Markdown.")
     audit_fraction = models.FloatField(
         default=0.05,

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from labeling.charts import ChartPoint
 from labeling.models import EmbeddingSet, Label, ModelVersion, Project, Skip, StrategyReplay
-from learner.stopping import Advice, advise, stability_series, wilson_interval
+from learner.stopping import Advice, CurveFit, Projection, advise, fit_learning_curve, stability_series, wilson_interval
 
 
 def accuracy_points(*, project: Project) -> list[ChartPoint]:
@@ -120,6 +120,46 @@ def annotator_rows(*, project: Project) -> list[AnnotatorRow]:
             len(known), sum(known), len(shared[user_id]), sum(shared[user_id]),
         ))  # fmt: skip
     return rows
+
+
+@dataclass(frozen=True)
+class CurveOutlook:
+    """What the learning curve fitted to the versions' points says lies ahead."""
+
+    budget: int
+    at_budget: Projection  # the metric at the budget, with its bootstrap band
+    target: float | None  # the project's target score
+    needed: tuple[int | None, int | None, int | None]  # labels to the target: fit, low, high; None: never
+    reached_by: int | None  # the first version that already reached the target
+    ceiling: float  # the fitted curve's asymptote: what unlimited labels would give
+    samples: list[tuple[int, float, float, float]]  # (labels, value, low, high) along the curve, for the chart
+
+
+def curve_fit(*, project: Project, points: list[ChartPoint]) -> CurveFit:
+    """The inverse power law fitted to the versions' points, weighted by their evaluation items."""
+    if not points:
+        return fit_learning_curve([], [])
+    n_eval = int(ModelVersion.objects.get(project=project, number=points[-1].version).metrics.get("n_eval") or 1)
+    return fit_learning_curve([p.labels for p in points], [p.value for p in points], n_eval=n_eval, seed=project.seed)
+
+
+def curve_outlook(*, project: Project, points: list[ChartPoint], fit: CurveFit) -> CurveOutlook | None:
+    """The projection to the budget and to the target; None until the curve can be fitted."""
+    at_budget = fit.projected_accuracy(project.label_budget)
+    if at_budget is None or not points:
+        return None
+    target = project.target_score
+    reached = next((p.version for p in points if target is not None and p.value >= target), None)
+    end = max(project.label_budget, points[-1].labels)
+    steps = np.unique(np.linspace(points[-1].labels, end, 48).round().astype(int))  # the projection ahead
+    samples = []
+    for n in steps:
+        band = fit.projected_accuracy(int(n))
+        if band is not None:
+            samples.append((int(n), band.value, band.low, band.high))
+    needed = fit.labels_needed(target) if target is not None else (None, None, None)
+    ceiling = fit.law.a if fit.law is not None else at_budget.value
+    return CurveOutlook(project.label_budget, at_budget, target, needed, reached, ceiling, samples)
 
 
 def stopping_advice(*, project: Project, points: list[ChartPoint]) -> Advice:

@@ -94,11 +94,11 @@ def project_metric_resolve(*, project: Project, labels: Sequence[str]) -> str:
     return project.metric
 
 
-_EDITABLE = ("label_budget", "retrain_every", "strategy")
+_EDITABLE = ("label_budget", "retrain_every", "strategy", "target_score")
 
 
 def project_update(*, project: Project, **changes: object) -> Project:
-    """Change a project's budget, retrain_every or strategy, validated as at creation."""
+    """Change a project's budget, retrain_every, strategy or target score, validated as at creation."""
     unknown = sorted(set(changes) - set(_EDITABLE))
     if unknown:
         raise InvalidProjectError(f"Cannot change {unknown} here; editable: {list(_EDITABLE)}.", {"fields": unknown})

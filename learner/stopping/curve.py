@@ -78,12 +78,26 @@ class CurveFit:
     def labels_for(self, target: float) -> int | None:
         """Fewest labels at which the fitted curve reaches `target`; None when the asymptote
         a is not above it (or there is no fit): no number of labels gets there."""
-        if self.law is None or self.law.a <= target:
-            return None
-        a, b, c = self.law.a, self.law.b, self.law.c
-        if b <= 0:
-            return 1  # a flat curve already at a > target
-        return max(1, int(np.ceil((b / (a - target)) ** (1 / c))))
+        return None if self.law is None else _labels_for(self.law, target)
+
+    def labels_needed(self, target: float) -> tuple[int | None, int | None, int | None]:
+        """(fit, optimistic, pessimistic): labels the fitted curve needs to reach `target`, and the
+        ends of the band over the bootstrap refits. None means never: the curve (or that end of the
+        band) levels off below the target."""
+        if self.law is None:
+            return None, None, None
+        fitted = self.labels_for(target)
+        needed = [_labels_for(law, target) for law in self.boots]
+        if not needed:
+            return fitted, fitted, fitted
+        draws = np.array([np.inf if n is None else n for n in needed], dtype=float)
+        tail = (1 - self.confidence) / 2 * 100
+        low, high = np.percentile(draws, [tail, 100 - tail], method="inverted_cdf")  # no interpolating with inf
+        as_int = [None if not np.isfinite(v) else int(np.ceil(v)) for v in (low, high)]
+        if fitted is not None:  # the band always holds the fit itself
+            as_int[0] = min(fitted, as_int[0]) if as_int[0] is not None else fitted
+            as_int[1] = max(fitted, as_int[1]) if as_int[1] is not None else None
+        return fitted, as_int[0], as_int[1]
 
     def _band(self, value: float, draws: list[float]) -> Projection:
         if not draws:
@@ -164,6 +178,15 @@ def _fit(x: FloatArray, y: FloatArray, sigma: FloatArray | None) -> PowerLaw | N
     except (RuntimeError, ValueError):  # no convergence within maxfev, or non-finite residuals
         return None
     return PowerLaw(*(float(v) for v in params))
+
+
+def _labels_for(law: PowerLaw, target: float) -> int | None:
+    """Solve a - b n^(-c) = target for n, rounded up; None when the asymptote a is not above it."""
+    if law.a <= target:
+        return None
+    if law.b <= 0:
+        return 1  # a flat curve already at a > target
+    return max(1, int(np.ceil((law.b / (law.a - target)) ** (1 / law.c))))
 
 
 def _power_law(n: FloatArray, a: float, b: float, c: float) -> FloatArray:

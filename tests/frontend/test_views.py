@@ -195,3 +195,47 @@ def test_staff_add_and_remove_members_on_the_dashboard(client, admin_user, annot
     client.post(f"/projects/{project.pk}/members/", {"remove": str(annotator.pk)})
     assert set(project.members.values_list("username", flat=True)) == {"newbie"}
     assert not Assignment.objects.filter(pk__in=[a.pk for a in held], status="open").exists()
+
+
+def _versions_on_a_known_curve(project, labels=(20, 40, 60, 80, 100), n_eval=1000):
+    """Finished versions whose accuracies lie on 0.95 - 2 n^-0.6, measured on n_eval items."""
+    for number, n in enumerate(labels, start=1):
+        metrics = {"eval_accuracy": 0.95 - 2 * n**-0.6, "n_eval": n_eval}
+        ModelVersion.objects.create(
+            project=project, number=number, strategy="entropy", status="done", labels_used=n, metrics=metrics
+        )
+
+
+def test_the_dashboard_projects_the_budget_and_the_labels_to_a_target(client, admin_user, make_digits_project):
+    project = make_digits_project(per_class=2, label_budget=500)
+    _versions_on_a_known_curve(project)
+    client.force_login(admin_user)
+    page = client.get(f"/projects/{project.pk}/dashboard/").content.decode()
+    # 0.95 - 2 * 500^-0.6 = 0.902: the fit to points on the curve finds it
+    assert "Projected at the budget (500 labels): <strong>0.902</strong>" in page
+    assert 'class="band"' in page and 'class="fit"' in page  # drawn on the chart
+    assert "Target" not in page.split('id="outlook"')[1].split("<form")[0]  # no target set: no target line
+
+    bad = client.post(f"/projects/{project.pk}/target/", {"target_score": "ninety"}, follow=True).content.decode()
+    assert "The target score must be a number between 0 and 1, not &#x27;ninety&#x27;." in bad
+    too_high = client.post(f"/projects/{project.pk}/target/", {"target_score": "90"}, follow=True).content.decode()
+    assert "target_score" in too_high and "less than or equal to 1.0" in too_high
+    project.refresh_from_db()
+    assert project.target_score is None
+
+    page = client.post(f"/projects/{project.pk}/target/", {"target_score": "0.9"}, follow=True).content.decode()
+    assert "Target score set to 0.900." in page
+    # 0.95 - 2 n^-0.6 = 0.9 at n = 40^(5/3) = 467.9: about 468 labels, within the budget
+    assert "about <strong>468</strong> labels in all" in page
+    page = client.post(f"/projects/{project.pk}/target/", {"target_score": "0.7"}, follow=True).content.decode()
+    assert "reached by v2." in page  # 0.95 - 2 * 20^-0.6 = 0.618, 0.95 - 2 * 40^-0.6 = 0.731
+
+
+def test_a_target_above_the_curves_ceiling_is_never_reached(client, admin_user, make_digits_project):
+    project = make_digits_project(per_class=2, label_budget=500)
+    _versions_on_a_known_curve(project)
+    project.target_score = 0.97
+    project.save()
+    client.force_login(admin_user)
+    page = client.get(f"/projects/{project.pk}/dashboard/").content.decode()
+    assert "the fitted curve levels off below it" in page

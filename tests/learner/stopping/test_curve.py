@@ -75,3 +75,15 @@ def test_fit_keeps_to_its_bounds_on_a_falling_curve():
 def test_bad_points_are_named(labels, accuracy, message):
     with pytest.raises(LearnerError, match=message):
         fit_learning_curve(labels, accuracy)
+
+
+def test_labels_needed_brackets_the_truth_and_says_never_when_the_band_levels_off_below():
+    """Measured on 400 items: the band of labels needed for 0.9 holds the true 468; a target just
+    under the asymptote is reached by the fit but some refits level off below it (never)."""
+    noisy = np.random.default_rng(1).binomial(400, TRUTH(LABELS)) / 400
+    fit = fit_learning_curve(LABELS, noisy, n_eval=400, n_boot=200, seed=1)
+    value, low, high = fit.labels_needed(0.9)
+    assert value is not None and low is not None and high is not None
+    assert low <= value <= high and low <= 468 <= high
+    assert fit.labels_needed(0.99) == (None, None, None) or fit.labels_needed(0.99)[2] is None
+    assert fit_learning_curve([10, 20, 30], [0.5, 0.6, 0.7]).labels_needed(0.8) == (None, None, None)
