@@ -192,10 +192,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-retrains": {"task": "labeling.tasks.model_version_sweep_stale", "schedule": 60.0},
     "sweep-stale-replays": {"task": "labeling.tasks.strategy_replay_sweep_stale", "schedule": 60.0},
+    "sweep-stale-embeddings": {"task": "labeling.tasks.embedding_run_sweep_stale", "schedule": 60.0},
 }
 RETRAIN_HEARTBEAT_SECONDS = 10  # a running retrain stamps its row this often
 RETRAIN_STALE_AFTER_SECONDS = 120  # no sign of life for this long: the worker is gone, redo the run
-RETRAIN_MAX_ATTEMPTS = 3  # give up (failed) on a run that lost its worker this many times
+RETRAIN_MAX_ATTEMPTS = 3  # give up (failed) on a run (retrain, embedding) that lost its worker this many times
 RANKING_QUEUE_HEAD = 5000  # ranks of the newest ranking kept as rows for the annotator queue
 # Items one embedding task embeds before it queues itself again, letting retrains through (about 10 s on a CPU).
 EMBEDDING_CHUNK_ITEMS = int(os.environ.get("TWEEZER_EMBEDDING_CHUNK", "1000"))

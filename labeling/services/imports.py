@@ -17,7 +17,7 @@ from PIL import Image, UnidentifiedImageError
 from labeling.exceptions import InvalidImportError
 from labeling.models import Item, LabelClass, Project
 from labeling.readers import ImageRecord, TextRecord, read_image_folder, read_text_file
-from labeling.services.embeddings import embeddings_request
+from labeling.services.embedding_runs import embedding_run_request
 from labeling.uploads import images_folder, text_file
 
 
@@ -107,7 +107,7 @@ def items_import_images(
                     item.image.save(record.path.name, File(handle), save=False)
                 stored.append(item)
             Item.objects.bulk_create(items, batch_size=1000)
-            embeddings_request(project=project)
+            embedding_run_request(project=project)
     except Exception:
         for item in stored:
             item.image.delete(save=False)
@@ -124,7 +124,7 @@ def items_import_texts(*, project: Project, records: Sequence[TextRecord], eval_
     for item, record in zip(items, records, strict=True):
         item.text, item.source_name = record.text, record.source_name[:500]
     Item.objects.bulk_create(items, batch_size=1000)
-    embeddings_request(project=project)
+    embedding_run_request(project=project)
     return _summary(items)
 
 

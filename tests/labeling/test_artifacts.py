@@ -196,7 +196,7 @@ def test_a_run_that_cannot_publish_leaves_nothing_in_the_bucket(bucket, make_dig
     model_version_train(version.pk)
 
     version.refresh_from_db()
-    assert version.status == ModelVersion.Status.FAILED and "left 'running'" in version.error
+    assert version.status == ModelVersion.Status.FAILED and "worker was lost" in version.error
     assert bucket.keys() == set()
 
 
