@@ -19,10 +19,6 @@ logger = logging.getLogger(__name__)
 MODEL_VERSION_TRAIN = "labeling.tasks.model_version_train"
 EMBEDDINGS_COMPUTE = "labeling.tasks.embeddings_compute_task"
 STRATEGY_REPLAY = "labeling.tasks.strategy_replay_task"
-MODEL_VERSION_SWEEP = "labeling.tasks.model_version_sweep_stale"
-STRATEGY_REPLAY_SWEEP = "labeling.tasks.strategy_replay_sweep_stale"
-EMBEDDING_RUN_SWEEP = "labeling.tasks.embedding_run_sweep_stale"
-ORPHAN_ARTIFACT_SWEEP = "labeling.tasks.orphan_artifacts_sweep"
 
 # A broker that refuses connections fails the send within about a second instead of holding a
 # web request: three quick retries, then the send is logged and left to the sweep.

@@ -22,6 +22,7 @@ from labeling.services.embedding_runs import (
     embedding_run_sweep,
 )
 from labeling.services.embeddings import embeddings_compute, prefix_maps_compute
+from labeling.services.orphans import orphan_artifacts_sweep
 from labeling.services.replays import replay_claim, replay_fail, replay_run, replay_sweep
 from labeling.services.runs import run_heartbeat
 from labeling.services.training import (
@@ -115,3 +116,11 @@ def strategy_replay_sweep_stale() -> None:
     failed = replay_sweep(stale_after=_stale_after())
     if failed:
         logger.warning("Sweep failed replays %s whose worker was lost", failed)
+
+
+@shared_task
+def orphan_artifacts_sweep_stale() -> None:
+    """Periodic: delete model and ranking files that crashed runs left and no model version names."""
+    deleted = orphan_artifacts_sweep(min_age=timedelta(seconds=settings.ORPHAN_MIN_AGE_SECONDS))
+    if deleted:
+        logger.warning("Deleted %s orphaned artifact files: %s", len(deleted), deleted[:20])
