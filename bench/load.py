@@ -20,7 +20,6 @@ import os
 import random
 import resource
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -262,4 +261,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

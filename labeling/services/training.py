@@ -32,6 +32,7 @@ from labeling.services.adaptation import (
 from labeling.services.embeddings import embeddings_compute, prefix_maps_compute
 from labeling.services.projects import project_metric_resolve
 from labeling.services.runs import SweepResult, run_claim, run_fail, run_finish, run_sweep
+from labeling.services.statistics import table_analyze_on_commit
 from learner.finetune import FinetuneConfig, LastBlockClassifier
 from learner.metrics import eval_report
 from learner.models.softmax import SoftmaxConfig
@@ -256,6 +257,7 @@ def _publish(
     )  # fmt: skip
     if not updated:
         raise RuntimeError(f"Model version {model_version.pk} left 'running' while it trained.")
+    table_analyze_on_commit(ItemScore)  # the next-item query walks the new head's rank index
     model_version.refresh_from_db()
     return model_version
 
