@@ -52,6 +52,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.middleware.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -93,6 +94,9 @@ DATABASES = {
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
         # Tests set 0 so the live-server thread lets go of the test database at the end.
         conn_max_age=int(os.environ.get("TWEEZER_DB_CONN_MAX_AGE", "60")),
+        # A kept connection the server dropped (a restart, pg_terminate_backend) is replaced at the
+        # start of the next request instead of failing it.
+        conn_health_checks=_env_bool("TWEEZER_DB_HEALTH_CHECKS", True),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -190,12 +194,21 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
-    "sweep-stale-retrains": {"task": "labeling.tasks.model_version_sweep_stale", "schedule": 60.0},
-    "sweep-stale-replays": {"task": "labeling.tasks.strategy_replay_sweep_stale", "schedule": 60.0},
+    name: {"task": f"labeling.tasks.{task}", "schedule": float(os.environ.get("TWEEZER_SWEEP_EVERY_SECONDS", "60"))}
+    for name, task in [
+        ("sweep-stale-retrains", "model_version_sweep_stale"),
+        ("sweep-stale-replays", "strategy_replay_sweep_stale"),
+        ("sweep-stale-embeddings", "embedding_run_sweep_stale"),
+        ("sweep-orphan-artifacts", "orphan_artifacts_sweep_stale"),
+    ]
 }
-RETRAIN_HEARTBEAT_SECONDS = 10  # a running retrain stamps its row this often
-RETRAIN_STALE_AFTER_SECONDS = 120  # no sign of life for this long: the worker is gone, redo the run
-RETRAIN_MAX_ATTEMPTS = 3  # give up (failed) on a run that lost its worker this many times
+# No sign of life for this long: the worker (or the message) is gone, redo the run.
+RETRAIN_STALE_AFTER_SECONDS = int(os.environ.get("TWEEZER_STALE_AFTER_SECONDS", "120"))
+RETRAIN_HEARTBEAT_SECONDS = min(10.0, RETRAIN_STALE_AFTER_SECONDS / 4)  # a running run stamps its row this often
+# Model and ranking files that no model version names are deleted once this old (a run still
+# writing its files is younger than this; a crashed one left them behind).
+ORPHAN_MIN_AGE_SECONDS = int(os.environ.get("TWEEZER_ORPHAN_MIN_AGE_SECONDS", "3600"))
+RETRAIN_MAX_ATTEMPTS = 3  # give up (failed) on a run (retrain, embedding) that lost its worker this many times
 RANKING_QUEUE_HEAD = 5000  # ranks of the newest ranking kept as rows for the annotator queue
 # Items one embedding task embeds before it queues itself again, letting retrains through (about 10 s on a CPU).
 EMBEDDING_CHUNK_ITEMS = int(os.environ.get("TWEEZER_EMBEDDING_CHUNK", "1000"))

@@ -101,3 +101,27 @@ def artifact_delete(name: str) -> None:
         remote.delete(name)
     else:
         _local_path(name).unlink(missing_ok=True)
+
+
+def artifact_list(prefix: str = "") -> list[tuple[str, float]]:
+    """Every stored name under `prefix` (a folder such as "project-3", or "" for all) with its last
+    modification time (epoch seconds), on either backend; for the orphan sweep."""
+    remote = _remote()
+    if remote is None:
+        root = Path(settings.ARTIFACT_ROOT)
+        base = root / prefix if prefix else root
+        if not base.exists():
+            return []
+        return [(str(p.relative_to(root)), p.stat().st_mtime) for p in base.rglob("*") if p.is_file()]
+    found = []
+    folders = [prefix]
+    while folders:
+        folder = folders.pop()
+        subfolders, files = remote.listdir(folder)
+        folders.extend(_join(folder, sub) for sub in subfolders)
+        found.extend((_join(folder, n), remote.get_modified_time(_join(folder, n)).timestamp()) for n in files)
+    return found
+
+
+def _join(folder: str, name: str) -> str:
+    return f"{folder}/{name}" if folder else name

@@ -1,6 +1,6 @@
 """Tables of the labeling app, one module per entity group."""
 
-from labeling.models.embeddings import EmbeddingSet
+from labeling.models.embeddings import EmbeddingRun, EmbeddingSet
 from labeling.models.items import Item
 from labeling.models.labels import Assignment, Label, LabelChange, ReviewDecision, Skip
 from labeling.models.projects import LabelClass, Membership, Project
@@ -9,6 +9,7 @@ from labeling.models.training import ItemScore, ModelVersion
 
 __all__ = [
     "Assignment",
+    "EmbeddingRun",
     "EmbeddingSet",
     "Item",
     "ItemScore",

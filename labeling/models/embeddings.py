@@ -1,6 +1,7 @@
 from django.db import models
 
 from labeling.models.projects import Project
+from labeling.models.runs import BackgroundRun
 
 
 class EmbeddingSet(models.Model):
@@ -46,3 +47,27 @@ class EmbeddingSet(models.Model):
     def __str__(self) -> str:
         view = f" view {self.view}" if self.view else ""
         return f"{self.project} / {self.encoder}{view} ({self.status}, {self.n_items} items)"
+
+
+class EmbeddingRun(BackgroundRun):
+    """One pass of the embedding task over a project's new items, a chunk per claim.
+
+    The row the task claims, so a redelivered message (a worker killed by an item it cannot
+    embed) finds it `running` and does nothing; the sweep then redoes it until `attempts` reaches
+    the limit and fails it with the reason. After each chunk it goes back to `queued` with its
+    attempts cleared (the chunk finished, so that worker was sound). At most one is queued per
+    project: new imports while one waits are embedded by it.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="embedding_runs")
+
+    class Meta:
+        ordering = ["project", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project"], condition=models.Q(status="queued"), name="embedding_run_one_queued_per_project"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} embedding run {self.pk} ({self.status})"

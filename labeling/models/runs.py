@@ -6,8 +6,9 @@ class BackgroundRun(models.Model):
     showed life and ended.
 
     A row is created `queued`, claimed `running` by one worker with a conditional update, and
-    ends `done` or `failed` with the reason. `heartbeat_at` is stamped while it runs (see
-    labeling.services.heartbeat); a periodic sweep acts on runs whose stamps stopped.
+    ends `done` or `failed` with the reason. `heartbeat_at` is stamped while it runs; a periodic
+    sweep acts on runs whose stamps stopped, and gives up after `attempts` claims. The lifecycle
+    itself is one module, labeling.services.runs, for every kind of run.
     """
 
     class Status(models.TextChoices):
@@ -26,6 +27,7 @@ class BackgroundRun(models.Model):
         null=True, blank=True, help_text="Last sign of life: queued, claimed, or beating while it runs."
     )
     finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Times a worker claimed this run.")
 
     class Meta:
         abstract = True

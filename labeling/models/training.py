@@ -23,7 +23,6 @@ class ModelVersion(BackgroundRun):
     ranking_name = models.CharField(
         max_length=300, blank=True, help_text="Artifact stem of the whole ranking: <stem>-ids.npy, <stem>-scores.npy."
     )
-    attempts = models.PositiveSmallIntegerField(default=0, help_text="Times a worker claimed this run.")
 
     class Meta:
         ordering = ["project", "-number"]

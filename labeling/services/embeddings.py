@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from django.db import transaction
 from django.db.models import F
 
 from labeling.artifacts import array_load, array_save, artifact_delete
@@ -25,15 +24,6 @@ from learner.encoders import ENCODERS, load_encoder
 from learner.finetune import load_prefix_encoder
 
 BATCH_SIZE = 64
-
-
-def embeddings_request(*, project: Project) -> None:
-    """Queue the embedding of the project's new items after the current transaction commits."""
-    if not project.encoder:
-        return
-    from labeling.tasks import embeddings_compute_task  # the task module imports these services
-
-    transaction.on_commit(lambda: embeddings_compute_task.delay(project.pk))
 
 
 def embeddings_compute(
@@ -93,13 +83,6 @@ def prefix_maps_compute(*, project: Project, device: str) -> EmbeddingSet | None
     if not project.finetune_last_block:
         return None
     return embeddings_compute(project=project, device=device, prefix=True)
-
-
-def embeddings_fail(*, project: Project, error: str) -> None:
-    names = [project.encoder, prefix_set_name(project.encoder)]
-    EmbeddingSet.objects.filter(project=project, encoder__in=names).update(
-        status=EmbeddingSet.Status.FAILED, error=error[:5000]
-    )
 
 
 def _current_arrays(embedding_set: EmbeddingSet, dim: int) -> tuple[np.ndarray, np.ndarray]:

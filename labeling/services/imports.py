@@ -17,7 +17,8 @@ from PIL import Image, UnidentifiedImageError
 from labeling.exceptions import InvalidImportError
 from labeling.models import Item, LabelClass, Project
 from labeling.readers import ImageRecord, TextRecord, read_image_folder, read_text_file
-from labeling.services.embeddings import embeddings_request
+from labeling.services.embedding_runs import embedding_run_request
+from labeling.services.statistics import table_analyze_on_commit
 from labeling.uploads import images_folder, text_file
 
 
@@ -107,7 +108,8 @@ def items_import_images(
                     item.image.save(record.path.name, File(handle), save=False)
                 stored.append(item)
             Item.objects.bulk_create(items, batch_size=1000)
-            embeddings_request(project=project)
+            embedding_run_request(project=project)
+            table_analyze_on_commit(Item)
     except Exception:
         for item in stored:
             item.image.delete(save=False)
@@ -124,8 +126,10 @@ def items_import_texts(*, project: Project, records: Sequence[TextRecord], eval_
     for item, record in zip(items, records, strict=True):
         item.text, item.source_name = record.text, record.source_name[:500]
     Item.objects.bulk_create(items, batch_size=1000)
-    embeddings_request(project=project)
+    embedding_run_request(project=project)
+    table_analyze_on_commit(Item)
     return _summary(items)
+
 
 
 def _summary(items: Sequence[Item]) -> ImportSummary:

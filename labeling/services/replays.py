@@ -16,15 +16,16 @@ import numpy as np
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
 
 from labeling.artifacts import artifact_delete, bytes_save
 from labeling.exceptions import InvalidReplayError, ReplayAlreadyActiveError
 from labeling.models import Project, StrategyReplay
+from labeling.queue import enqueue_replay
 from labeling.selectors.replays import labeled_classes
 from labeling.selectors.training import training_data_build
 from labeling.services.embeddings import embeddings_compute
 from labeling.services.projects import project_metric_resolve
+from labeling.services.runs import run_claim, run_fail, run_finish, run_sweep
 from learner.metrics import majority_baseline
 from learner.models.softmax import SoftmaxConfig
 from learner.ranking import BASELINE, REGISTRY, STRATEGY_NAMES
@@ -79,16 +80,13 @@ def replay_request(
     except IntegrityError as exc:  # a concurrent request won the race
         raise ReplayAlreadyActiveError(f"A replay of project {project.name!r} is already queued or running.",
                                        {"project": project.pk}) from exc  # fmt: skip
-    _send_on_commit(replay)
+    enqueue_replay(replay.pk)
     return replay
 
 
 def replay_claim(*, replay_id: int) -> StrategyReplay | None:
     """Move a queued replay to running; None if another worker has it or it is over."""
-    claimed = StrategyReplay.objects.filter(pk=replay_id, status=StrategyReplay.Status.QUEUED).update(
-        status=StrategyReplay.Status.RUNNING, started_at=timezone.now(), runs_done=0
-    )
-    return StrategyReplay.objects.select_related("project").get(pk=replay_id) if claimed else None
+    return run_claim(StrategyReplay, pk=replay_id, runs_done=0)
 
 
 def replay_run(*, replay: StrategyReplay, device: str) -> StrategyReplay:
@@ -131,10 +129,8 @@ def replay_run(*, replay: StrategyReplay, device: str) -> StrategyReplay:
         "summaries": [asdict(s) for s in summaries],
         "curves": [c.as_dict() for c in curves],
     }  # fmt: skip
-    done = StrategyReplay.objects.filter(pk=replay.pk, status=StrategyReplay.Status.RUNNING).update(
-        status=StrategyReplay.Status.DONE, result=result, plot_name=plot_name, finished_at=timezone.now()
-    )
-    if not done:  # failed or taken back meanwhile: nothing points at the plot
+    if not run_finish(StrategyReplay, pk=replay.pk, result=result, plot_name=plot_name):
+        # failed or taken back meanwhile: nothing points at the plot
         artifact_delete(plot_name)
     replay.refresh_from_db()
     return replay
@@ -154,33 +150,19 @@ def _replay_split(project: Project) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     return X[pool], y_train[pool], X[test], y_train[test], f"{len(test)} labeled items held out (a stratified quarter)"
 
 
-def replay_fail(*, replay_id: int, error: str) -> None:
-    StrategyReplay.objects.filter(pk=replay_id, status__in=StrategyReplay.ACTIVE_STATUSES).update(
-        status=StrategyReplay.Status.FAILED, error=error[:2000], finished_at=timezone.now()
-    )
+def replay_fail(*, replay_id: int, error: BaseException | str) -> None:
+    run_fail(StrategyReplay, pk=replay_id, error=error)
 
 
 def replay_sweep(*, stale_after: timedelta) -> list[int]:
     """Fail the running replays whose worker stopped beating, and send again queued ones whose
     message was lost; returns the ids failed. A replay is advice, not a record anyone waits on,
-    so a lost one is not redone: the project is freed and staff may start it again."""
-    now = timezone.now()
-    failed = []
-    for replay in StrategyReplay.objects.filter(status__in=StrategyReplay.ACTIVE_STATUSES):
-        last_sign = replay.heartbeat_at or replay.created_at
-        if last_sign >= now - stale_after:
-            continue
-        unchanged = StrategyReplay.objects.filter(pk=replay.pk, status=replay.status, heartbeat_at=replay.heartbeat_at)
-        if replay.status == StrategyReplay.Status.RUNNING:
-            error = f"The worker was lost (no heartbeat for {stale_after}); start the replay again."
-            if unchanged.update(status=StrategyReplay.Status.FAILED, error=error, finished_at=now):
-                failed.append(replay.pk)
-        elif unchanged.update(heartbeat_at=now):
-            _send_on_commit(replay)
-    return failed
-
-
-def _send_on_commit(replay: StrategyReplay) -> None:
-    from labeling.tasks import strategy_replay_task  # the task module imports these services
-
-    transaction.on_commit(lambda: strategy_replay_task.delay(replay.pk))
+    so a lost one is never redone (no attempts allowed past the first): the project is freed and
+    staff may start it again."""
+    return run_sweep(
+        StrategyReplay,
+        stale_after=stale_after,
+        max_attempts=0,
+        send=lambda replay: enqueue_replay(replay.pk),
+        give_up_hint="start the replay again.",
+    ).failed

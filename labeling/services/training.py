@@ -7,19 +7,20 @@ still ends with one version.
 
 import time
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
 import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.utils import timezone
 
 from labeling.artifacts import array_save, artifact_delete, bytes_save
 from labeling.exceptions import NothingToRetrainError
 from labeling.models import ItemScore, ModelVersion, Project
+from labeling.queue import enqueue_retrain
 from labeling.selectors.projects import labeled_item_count
 from labeling.selectors.training import TrainingData, training_data_build
 from labeling.services.adaptation import (
@@ -30,6 +31,8 @@ from labeling.services.adaptation import (
 )
 from labeling.services.embeddings import embeddings_compute, prefix_maps_compute
 from labeling.services.projects import project_metric_resolve
+from labeling.services.runs import SweepResult, run_claim, run_fail, run_finish, run_sweep
+from labeling.services.statistics import table_analyze_on_commit
 from learner.finetune import FinetuneConfig, LastBlockClassifier
 from learner.metrics import eval_report
 from learner.models.softmax import SoftmaxConfig
@@ -69,25 +72,13 @@ def model_version_request(*, project: Project, force: bool = False) -> ModelVers
             )
     except IntegrityError:
         return None  # another request queued one at the same moment
-    _send_on_commit(version)
+    enqueue_retrain(version.pk)
     return version
-
-
-def _send_on_commit(version: ModelVersion) -> None:
-    from labeling.tasks import model_version_train  # the task module imports these services
-
-    transaction.on_commit(lambda: model_version_train.delay(version.pk))
 
 
 def model_version_claim(*, model_version_id: int) -> ModelVersion | None:
     """Move a queued run to running; None if another worker claimed or finished it."""
-    now = timezone.now()
-    claimed = ModelVersion.objects.filter(pk=model_version_id, status=ModelVersion.Status.QUEUED).update(
-        status=ModelVersion.Status.RUNNING, started_at=now, heartbeat_at=now, attempts=F("attempts") + 1
-    )
-    if not claimed:
-        return None
-    return ModelVersion.objects.select_related("project").get(pk=model_version_id)
+    return run_claim(ModelVersion, pk=model_version_id)
 
 
 def model_version_run(*, model_version: ModelVersion, device: str) -> ModelVersion:
@@ -260,52 +251,26 @@ def _publish(
         ),
         batch_size=2000,
     )
-    updated = ModelVersion.objects.filter(pk=model_version.pk, status=ModelVersion.Status.RUNNING).update(
-        ranking_name=stem,
-        status=ModelVersion.Status.DONE,
-        labels_used=labels_used,
-        metrics=metrics,
+    updated = run_finish(
+        ModelVersion, pk=model_version.pk, ranking_name=stem, labels_used=labels_used, metrics=metrics,
         artifact_path=artifact_path,
-        finished_at=timezone.now(),
-    )
+    )  # fmt: skip
     if not updated:
         raise RuntimeError(f"Model version {model_version.pk} left 'running' while it trained.")
+    table_analyze_on_commit(ItemScore)  # the next-item query walks the new head's rank index
     model_version.refresh_from_db()
     return model_version
 
 
-def model_version_fail(*, model_version_id: int, error: str) -> None:
+def model_version_fail(*, model_version_id: int, error: BaseException | str) -> None:
     """Mark a run failed with its reason (model_version_run already dropped any file it wrote)."""
-    ModelVersion.objects.filter(pk=model_version_id).exclude(status=ModelVersion.Status.DONE).update(
-        status=ModelVersion.Status.FAILED, error=error[:5000], finished_at=timezone.now()
-    )
-
-
-@dataclass(frozen=True)
-class SweepResult:
-    requeued: list[int]  # ids of runs sent to the workers again
-    failed: list[int]  # ids of runs given up after max_attempts
+    run_fail(ModelVersion, pk=model_version_id, error=error)
 
 
 def model_version_sweep(*, stale_after: timedelta, max_attempts: int) -> SweepResult:
-    """Redo runs whose worker or message was lost: the database is the record, the broker a trigger.
-
-    A queued or running row whose last sign of life (`heartbeat_at`) is older than
-    `stale_after` is sent to the workers again, as queued: a running one lost its worker
-    (SIGKILL, a lost machine), a queued one its message. A duplicate message is harmless, since
-    only one delivery can claim the row. A run already claimed `max_attempts` times is marked
-    failed instead, so a run that kills every worker it meets cannot loop for ever.
-    """
-    now = timezone.now()
-    result = SweepResult(requeued=[], failed=[])
-    stale = ModelVersion.objects.filter(status__in=ModelVersion.ACTIVE_STATUSES, heartbeat_at__lt=now - stale_after)
-    for version in stale:
-        unchanged = ModelVersion.objects.filter(pk=version.pk, status=version.status, heartbeat_at=version.heartbeat_at)
-        if version.status == ModelVersion.Status.RUNNING and version.attempts >= max_attempts:
-            error = f"The worker was lost {version.attempts} times (no heartbeat for {stale_after}); gave up."
-            if unchanged.update(status=ModelVersion.Status.FAILED, error=error, finished_at=now):
-                result.failed.append(version.pk)
-        elif unchanged.update(status=ModelVersion.Status.QUEUED, heartbeat_at=now):
-            result.requeued.append(version.pk)
-            _send_on_commit(version)
-    return result
+    """Redo runs whose worker or message was lost (labeling.services.runs.run_sweep); a run that lost
+    its worker `max_attempts` times fails instead."""
+    return run_sweep(
+        ModelVersion, stale_after=stale_after, max_attempts=max_attempts,
+        send=lambda version: enqueue_retrain(version.pk), give_up_hint="gave up.",
+    )  # fmt: skip

@@ -60,7 +60,9 @@ def lose_the_row_while_training(monkeypatch, version: ModelVersion) -> None:
 
     def train_then_lose_the_row(**kwargs):
         result = run_round(**kwargs)
-        ModelVersion.objects.filter(pk=version.pk).update(status=ModelVersion.Status.FAILED)
+        ModelVersion.objects.filter(pk=version.pk).update(
+            status=ModelVersion.Status.FAILED, error="The worker was lost 3 times (no heartbeat for 0:02:00); gave up."
+        )
         return result
 
     monkeypatch.setattr("labeling.services.training.run_round", train_then_lose_the_row)

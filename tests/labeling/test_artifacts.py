@@ -11,6 +11,7 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +20,10 @@ import numpy as np
 import pytest
 from django.conf import settings as django_settings
 
-from labeling.artifacts import array_load, array_save, artifact_delete, bytes_load, bytes_save
+from labeling.artifacts import array_load, array_save, artifact_delete, artifact_list, bytes_load, bytes_save
 from labeling.models import EmbeddingSet, Item, ItemScore, ModelVersion
 from labeling.selectors.embeddings import embeddings_for_items
+from labeling.services.orphans import orphan_artifacts_sweep
 from labeling.services.training import model_version_request
 from labeling.tasks import model_version_train
 from learner.models.softmax import SoftmaxClassifier
@@ -196,7 +198,7 @@ def test_a_run_that_cannot_publish_leaves_nothing_in_the_bucket(bucket, make_dig
     model_version_train(version.pk)
 
     version.refresh_from_db()
-    assert version.status == ModelVersion.Status.FAILED and "left 'running'" in version.error
+    assert version.status == ModelVersion.Status.FAILED and "worker was lost" in version.error
     assert bucket.keys() == set()
 
 
@@ -235,3 +237,39 @@ def test_without_the_bucket_variable_artifacts_stay_on_local_disk(tmp_path):
     run = subprocess.run([sys.executable, "-c", script], env=env, cwd=django_settings.BASE_DIR,
                          capture_output=True, text=True, timeout=120)  # fmt: skip
     assert (run.returncode, run.stdout.strip().splitlines()[-1]) == (0, "False"), run.stderr
+
+
+@pytest.mark.django_db
+def test_the_orphan_sweep_deletes_only_old_model_and_ranking_files_no_version_names(store, make_digits_project):
+    project = make_digits_project(per_class=2)
+    stem = f"project-{project.pk}"
+    ModelVersion.objects.create(
+        project=project, number=1, strategy="entropy", status="done",
+        artifact_path=f"{stem}/model-v1-aaaa.pt", ranking_name=f"{stem}/ranking-v1-aaaa",
+    )  # fmt: skip
+    named = [f"{stem}/model-v1-aaaa.pt", f"{stem}/ranking-v1-aaaa-ids.npy", f"{stem}/ranking-v1-aaaa-scores.npy"]
+    orphans = [f"{stem}/model-v2-bbbb.pt", f"{stem}/ranking-v2-bbbb-ids.npy", f"{stem}/ranking-v2-bbbb-scores.npy"]
+    other = f"{stem}/embeddings-minilm-l6-cccc-ids.npy"  # not a model or ranking file: never this sweep's
+    for name in [*named, *orphans, other]:
+        bytes_save(name, b"x")
+
+    assert orphan_artifacts_sweep(min_age=timedelta(hours=1)) == []  # all younger than the safe age
+
+    deleted = orphan_artifacts_sweep(min_age=timedelta(0))
+
+    assert sorted(deleted) == sorted(orphans)
+    assert sorted(name for name, _ in artifact_list()) == sorted([*named, other])
+
+
+@pytest.mark.django_db
+def test_the_orphan_sweep_keeps_a_young_file_and_deletes_an_hour_old_one(make_digits_project, settings, tmp_path):
+    settings.ARTIFACT_ROOT = tmp_path / "artifacts"
+    project = make_digits_project(per_class=2)
+    young, old = f"project-{project.pk}/model-v1-aaaa.pt", f"project-{project.pk}/model-v2-bbbb.pt"
+    bytes_save(young, b"x")
+    bytes_save(old, b"x")
+    two_hours_ago = time.time() - 7200
+    os.utime(Path(settings.ARTIFACT_ROOT) / old, (two_hours_ago, two_hours_ago))
+
+    assert orphan_artifacts_sweep(min_age=timedelta(hours=1)) == [old]
+    assert [name for name, _ in artifact_list()] == [young]

@@ -147,7 +147,7 @@ def test_a_run_that_cannot_publish_drops_its_model_and_ranking_files(make_digits
     model_version_train(version.pk)
 
     version.refresh_from_db()
-    assert version.status == ModelVersion.Status.FAILED and "left 'running'" in version.error
+    assert version.status == ModelVersion.Status.FAILED and "worker was lost" in version.error  # the first reason stays
     assert not ItemScore.objects.filter(model_version=version).exists()
     assert not list((Path(settings.ARTIFACT_ROOT) / f"project-{project.pk}").glob("*"))  # model and ranking gone
 

@@ -141,11 +141,12 @@ def test_the_sweep_frees_a_project_whose_replay_lost_its_worker(project, admin_u
 def test_a_running_replay_beats_while_it_works(project, admin_user):
     import time
 
-    from labeling.services.heartbeat import replay_heartbeat
+    from labeling.services.runs import run_heartbeat
 
-    replay = StrategyReplay.objects.create(project=project, strategies=["margin"], batch_size=10, seeds=1,
-                                           status="running")  # not requested: nothing goes to the broker
-    with replay_heartbeat(replay_id=replay.pk, every_seconds=0.05):
+    replay = StrategyReplay.objects.create(
+        project=project, strategies=["margin"], batch_size=10, seeds=1, status="running"
+    )  # not requested: nothing goes to the broker
+    with run_heartbeat(StrategyReplay, pk=replay.pk, every_seconds=0.05):
         first = StrategyReplay.objects.get(pk=replay.pk).heartbeat_at
         time.sleep(0.3)
         later = StrategyReplay.objects.get(pk=replay.pk).heartbeat_at

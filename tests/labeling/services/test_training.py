@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from labeling.models import ModelVersion
-from labeling.services.heartbeat import model_version_heartbeat
+from labeling.services.runs import run_heartbeat
 from labeling.services.training import model_version_claim, model_version_sweep
 
 pytestmark = pytest.mark.django_db
@@ -69,7 +69,7 @@ def test_a_queued_run_whose_message_was_lost_is_sent_once_per_window(project, dj
 def test_the_heartbeat_keeps_stamping_while_the_work_runs(project):
     version = _version(project, status=ModelVersion.Status.RUNNING, beat_ago=timedelta(hours=1))
     stamps = []
-    with model_version_heartbeat(model_version_id=version.pk, every_seconds=0.05):
+    with run_heartbeat(ModelVersion, pk=version.pk, every_seconds=0.05):
         for _ in range(4):
             time.sleep(0.12)
             version.refresh_from_db()
