@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('labeling', '0007_audit_items'),
+        ('labeling', '0008_team_roles_resolution'),
     ]
 
     operations = [

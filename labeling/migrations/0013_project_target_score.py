@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('labeling', '0008_team_roles_resolution'),
+        ('labeling', '0010_ops_background_runs'),
     ]
 
     operations = [
