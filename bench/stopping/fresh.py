@@ -137,3 +137,22 @@ def tally(records: list[dict[str, Any]]) -> dict[str, str]:
         for rule in RULES:
             counts[rule][where(_stopped(r, rule), r["l95"], r["l99"])] += 1
     return {rule: ", ".join(f"{key} {n}" for key, n in c.items()) for rule, c in counts.items()}
+
+
+def early_or_never(records: list[dict[str, Any]], rule: str = RULES[-1]) -> list[str]:
+    """One line per run where `rule` stops before the run's 95% point or never: the failures to read."""
+    lines = []
+    for r in records:
+        at, i = _stopped(r, rule), r["stops"][rule]
+        said = where(at, r["l95"], r["l99"])
+        run = f"{r['dataset']}, batch {r['batch']}, {r['strategy']}, seed {r['seed']}"
+        reach = (f"95% at {r['l95'] if r['l95'] is not None else '> ' + str(r['labels'][-1])}, "
+                 f"99% at {r['l99'] if r['l99'] is not None else '> ' + str(r['labels'][-1])}")  # fmt: skip
+        if said == "before 95%":
+            accuracy = r["accuracy"][i]
+            lines.append(f"{run}: early, at {at} labels ({accuracy:.3f}, {accuracy / r['full']:.1%} of the full "
+                         f"pool; {reach})")  # fmt: skip
+        elif said == "never":
+            kappas = " ".join(f"{k:.3f}" for k in r["kappa"][-3:])
+            lines.append(f"{run}: never within {r['labels'][-1]} labels (kappa at the end {kappas}; {reach})")
+    return lines
