@@ -24,11 +24,12 @@ RULE = (
     "Without 3 stop-set comparisons, the curve rule of part 1 decides (learner/stopping/advice.py)"
 )
 WHY = (
-    "the curve alone never stops active strategies on digits and MNIST (its bootstrap band's high end stays above a "
-    "point on saturating curves) and stops Rotten Tomatoes at 70-600 labels, below 90% of the full pool (part 1); "
-    "requiring the curve and the stop set to agree stopped no fresh run in the previous measurement; the stop set "
-    "needs no labels and measures what the next labels change, so it decides, and the measured gain keeps a visibly "
-    "climbing model going"
+    "replayed on the saved curves (part 1), the curve alone never stops active strategies on digits and MNIST (its "
+    "bootstrap band's high end stays above a point on saturating curves) and stops Rotten Tomatoes at 70-860 labels, "
+    "at 80-90% of the full pool; on the fresh runs below it stops 3 of 24, one at 300 labels on Rotten Tomatoes "
+    "(0.679), and requiring it to agree with the stop set stopped none of 12 in the previous measurement. The stop "
+    "set needs no labels and measures what the next labels change, so it decides; the measured gain keeps a visibly "
+    "climbing model going (it changed no stop in these 24 runs)"
 )
 
 
