@@ -76,9 +76,14 @@ def test_stopping_advice_reads_the_curve_and_the_stop_set(make_digits_project):
 
     advice = stopping_advice(project=project, points=accuracy_points(project=project))
 
-    assert advice.sentence.startswith("The last 150 labels gained 2.6 points")
-    assert "predictions changed on 0.0% of stop-set items" in advice.sentence
-    assert advice.verdict in {"labels still pay", "more labels buy little"}
+    # 0.860 -> 0.886 over the last three versions, +-2.9 on 1,000 items: not clearly climbing; the stop set's
+    # predictions have not moved since version 2: settled, so the stop set's verdict stands
+    assert advice.sentence == (
+        "The last 150 labels gained 2.6 points ± 2.9; predictions changed on 0.0% of stop-set items (mean kappa "
+        "1.000 over the last 3 retrains, settled at 0.99); the fitted curve projects 89.2% at 400 labels "
+        "(+0.5 points, at most +1.9) and levels off within 1 point: more labels buy little."
+    )  # before the fitted curve's band (+1.9 at most) vetoed this stop
+    assert advice.verdict == "more labels buy little"
 
 
 def test_stopping_advice_before_any_version_says_too_early(make_digits_project):
