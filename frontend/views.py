@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_safe
 
 from labeling.api.annotation import queue_data
 from labeling.charts import accuracy_chart_svg
@@ -68,11 +69,13 @@ def _staff_or_403(request: HttpRequest) -> None:
 
 
 @login_required
+@require_safe
 def project_list(request: HttpRequest) -> HttpResponse:
     return render(request, "frontend/project_list.html", {"rows": project_rows_for_user(user=request.user)})
 
 
 @login_required
+@require_safe
 def annotate(request: HttpRequest, project_id: int) -> HttpResponse:
     """The annotator's page: a shell with the classes, keys and guidelines; the first items and the
     status come inline, so the first item shows without another round trip (annotate.js)."""
@@ -178,6 +181,7 @@ def _ids(text: str) -> list[int]:
 
 
 @login_required
+@require_safe
 def dashboard(request: HttpRequest, project_id: int) -> HttpResponse:
     """Labels spent against accuracy. The htmx poll of the body stops (HTTP 286) once nothing runs."""
     project = _project_or_404(request, project_id, Action.READ)
