@@ -223,3 +223,23 @@ def test_owners_add_members_with_roles_change_them_and_remove_them_on_the_dashbo
     assert "Add an account by user name" not in dashboard and "Retrain now" not in dashboard
     assert client.post(url, {"username": "ann"}).status_code == 403
 
+
+
+def test_the_project_list_names_each_role_and_links_only_what_it_may_open(client, make_digits_project):
+    from labeling.services.projects import project_member_add
+    from tests.factories import UserFactory
+
+    labeled = make_digits_project(name="labeled", per_class=1)
+    watched = make_digits_project(name="watched", per_class=1)
+    user = UserFactory(username="mixed")
+    project_member_add(project=labeled, user=user, role="annotator")
+    project_member_add(project=watched, user=user, role="viewer")
+    client.force_login(user)
+    rows = {row.project.name: row for row in client.get("/").context["rows"]}
+    assert {name: row.role for name, row in rows.items()} == {"labeled": "annotator", "watched": "viewer"}
+    html = client.get("/").content.decode()
+    assert f'href="/projects/{labeled.pk}/annotate/"' in html
+    assert f'href="/projects/{labeled.pk}/dashboard/"' not in html
+    assert f'href="/projects/{watched.pk}/dashboard/"' in html
+    assert f'href="/projects/{watched.pk}/annotate/"' not in html
+    assert "New project" not in html
