@@ -43,7 +43,8 @@ def true_class(dataset_labels: Any, source_name: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default="http://127.0.0.1:8000")
-    parser.add_argument("--user", default="annotator")
+    # It labels and then reads the model versions: a role that does both (reviewer, owner, staff).
+    parser.add_argument("--user", default="admin")
     parser.add_argument("--project", default="mnist-5k")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--name", default=None, help="Results file name (default loop-latency-<project>).")

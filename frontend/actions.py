@@ -1,31 +1,28 @@
-"""The dashboard's staff forms: each calls one service, says what happened or why not, and goes back
-to the dashboard (a redirect after POST, so a reload never repeats it)."""
+"""The dashboard's owner forms (labeling.permissions, MANAGE): each calls one service, says what
+happened or why not, and goes back to the dashboard (a redirect after POST, so a reload never repeats it)."""
 
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from frontend.views import _positive_int, _project_or_404
 from labeling.exceptions import ApplicationError, InvalidProjectError, NothingToRetrainError
-from labeling.models import Project
-from labeling.services.projects import (
-    project_budget_set,
-    project_member_add_by_name,
-    project_member_remove,
-    project_update,
-)
+from labeling.models import Membership, Project
+from labeling.permissions import Action
+from labeling.services.members import member_add, member_remove, member_role_set
+from labeling.services.projects import project_budget_set, project_update
 from labeling.services.replays import replay_request
 from labeling.services.training import model_version_request
 
 
-@staff_member_required
+@login_required
 @require_POST
 def retrain(request: HttpRequest, project_id: int) -> HttpResponse:
-    project = _project_or_404(request, project_id)
+    project = _project_or_404(request, project_id, Action.MANAGE)
     try:
         version = model_version_request(project=project, force=True)
     except NothingToRetrainError as exc:
@@ -39,9 +36,9 @@ def retrain(request: HttpRequest, project_id: int) -> HttpResponse:
 
 
 def _dashboard_action(request: HttpRequest, project_id: int, act: Callable[[Project], str]) -> HttpResponse:
-    """A staff form on the dashboard: run `act` (a service call; it returns the success message),
+    """An owner's form on the dashboard: run `act` (a service call; it returns the success message),
     say what happened or why not, and go back to the dashboard."""
-    project = _project_or_404(request, project_id)
+    project = _project_or_404(request, project_id, Action.MANAGE)
     try:
         messages.success(request, act(project))
     except ApplicationError as exc:
@@ -56,7 +53,7 @@ def _whole_number(text: str | None, message: str) -> int:
         raise InvalidProjectError(message, {"value": text}) from None
 
 
-@staff_member_required
+@login_required
 @require_POST
 def budget(request: HttpRequest, project_id: int) -> HttpResponse:
     def act(project: Project) -> str:
@@ -67,7 +64,7 @@ def budget(request: HttpRequest, project_id: int) -> HttpResponse:
     return _dashboard_action(request, project_id, act)
 
 
-@staff_member_required
+@login_required
 @require_POST
 def replay(request: HttpRequest, project_id: int) -> HttpResponse:
     def act(project: Project) -> str:
@@ -81,7 +78,7 @@ def replay(request: HttpRequest, project_id: int) -> HttpResponse:
     return _dashboard_action(request, project_id, act)
 
 
-@staff_member_required
+@login_required
 @require_POST
 def project_settings(request: HttpRequest, project_id: int) -> HttpResponse:
     def act(project: Project) -> str:
@@ -93,23 +90,30 @@ def project_settings(request: HttpRequest, project_id: int) -> HttpResponse:
     return _dashboard_action(request, project_id, act)
 
 
-@staff_member_required
+@login_required
 @require_POST
 def members(request: HttpRequest, project_id: int) -> HttpResponse:
-    """Add a member by user name, or remove one (`remove` = their id)."""
+    """Add a member by user name with a role, change a role (`member` = their id, `role`), or
+    remove one (`remove` = their id)."""
 
     def act(project: Project) -> str:
+        role = request.POST.get("role", "")
         if request.POST.get("remove"):
             user_id = _whole_number(request.POST["remove"], "Choose a member to remove.")
-            project_member_remove(project=project, user_id=user_id)
+            member_remove(project=project, user_id=user_id)
             return "Member removed; the items they held went back to the pool."
-        user = project_member_add_by_name(project=project, username=request.POST.get("username", ""))
-        return f"{user.get_username()} can now label {project.name}."
+        if request.POST.get("member"):
+            user_id = _whole_number(request.POST["member"], "Choose a member to change.")
+            membership = member_role_set(project=project, user_id=user_id, role=role)
+            return f"{membership.user.get_username()} is now {membership.role} of {project.name}."
+        username = request.POST.get("username", "")
+        membership = member_add(project=project, username=username, role=role or Membership.Role.ANNOTATOR)
+        return f"{membership.user.get_username()} is now {membership.role} of {project.name}."
 
     return _dashboard_action(request, project_id, act)
 
 
-@staff_member_required
+@login_required
 @require_POST
 def target(request: HttpRequest, project_id: int) -> HttpResponse:
     """Set the score the team aims for (0-1; empty clears it); the dashboard projects the labels to reach it."""

@@ -1,12 +1,13 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_safe
 
 from labeling.api.annotation import queue_data
 from labeling.charts import accuracy_chart_svg
@@ -15,10 +16,12 @@ from labeling.exceptions import (
     InvalidProjectError,
     InvalidReplayError,
     ProjectNotFoundError,
+    RoleForbiddenError,
 )
 from labeling.guidelines import render_markdown
 from labeling.keys import ACTIONS, class_keys
 from labeling.models import Membership, ModelVersion, Project
+from labeling.permissions import ROLE_ACTIONS, Action, project_for, role_of
 from labeling.selectors.dashboard import (
     accuracy_points,
     annotator_rows,
@@ -29,7 +32,8 @@ from labeling.selectors.dashboard import (
     retrain_waits_for,
     stopping_advice,
 )
-from labeling.selectors.projects import project_get_for_user, project_progress, project_rows_for_user
+from labeling.selectors.members import member_list
+from labeling.selectors.projects import project_progress, project_rows_for_user
 from labeling.selectors.replays import replay_list
 from labeling.selectors.training import model_version_list
 from labeling.services.guidelines import ClassGuide, guidelines_update
@@ -43,23 +47,41 @@ from learner.encoders import ENCODERS
 from learner.ranking import DEFAULT_STRATEGY, REGISTRY, STRATEGY_NAMES
 
 
-def _project_or_404(request: HttpRequest, project_id: int) -> Project:
+def _project_or_404(request: HttpRequest, project_id: int, action: Action) -> Project:
+    """The project if the user may do `action` on it (labeling.permissions): else a 404 page for
+    strangers and missing projects alike, a 403 page for members whose role does not allow it."""
     try:
-        return project_get_for_user(user=request.user, project_id=project_id)
+        return project_for(user=request.user, project_id=project_id, action=action)
     except ProjectNotFoundError as exc:
         raise Http404(exc.message) from exc
+    except RoleForbiddenError as exc:
+        raise PermissionDenied(exc.message) from exc
+
+
+def _allowed(request: HttpRequest, project: Project) -> frozenset[str]:
+    """What the user's role allows, for templates to hide the controls it does not."""
+    role = role_of(user=request.user, project=project)
+    return ROLE_ACTIONS[role] if role else frozenset()
+
+
+def _staff_or_403(request: HttpRequest) -> None:
+    """Creating a project is for staff (the site's admins); its creator becomes its owner."""
+    if not request.user.is_staff:
+        raise PermissionDenied("Only staff can create projects.")
 
 
 @login_required
+@require_safe
 def project_list(request: HttpRequest) -> HttpResponse:
     return render(request, "frontend/project_list.html", {"rows": project_rows_for_user(user=request.user)})
 
 
 @login_required
+@require_safe
 def annotate(request: HttpRequest, project_id: int) -> HttpResponse:
     """The annotator's page: a shell with the classes, keys and guidelines; the first items and the
     status come inline, so the first item shows without another round trip (annotate.js)."""
-    project = _project_or_404(request, project_id)
+    project = _project_or_404(request, project_id, Action.ANNOTATE)
     classes = list(project.label_classes.prefetch_related("examples"))
     keyed = class_keys([c.name for c in classes], [c.key for c in classes])
     rows = [
@@ -91,7 +113,7 @@ def annotate(request: HttpRequest, project_id: int) -> HttpResponse:
     ]
     context = {
         "project": project, "classes": rows, "actions": actions, "page": page,
-        "instructions_html": render_markdown(project.instructions),
+        "instructions_html": render_markdown(project.instructions), "allowed": _allowed(request, project),
     }  # fmt: skip
     return render(request, "frontend/annotate.html", context)
 
@@ -100,10 +122,11 @@ def _int_or_none(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
-@staff_member_required
+@login_required
 def guidelines(request: HttpRequest, project_id: int) -> HttpResponse:
-    """Admins write the instructions and, per class, a description, example item ids and a key."""
-    project = _project_or_404(request, project_id)
+    """Every member reads the guidelines; owners write the instructions and, per class, a
+    description, example item ids and a key."""
+    project = _project_or_404(request, project_id, Action.MANAGE if request.method == "POST" else Action.OPEN)
     classes = list(project.label_classes.prefetch_related("examples"))
     error = ""
     if request.method == "POST":
@@ -123,8 +146,9 @@ def guidelines(request: HttpRequest, project_id: int) -> HttpResponse:
         else:
             messages.success(request, "Guidelines saved.")
             return redirect("frontend:guidelines", project_id=project.pk)
-    rows = [(c, ", ".join(str(e.pk) for e in c.examples.all())) for c in classes]
-    context = {"project": project, "rows": rows, "error": error}
+    rows = [(c, ", ".join(str(e.pk) for e in c.examples.all()), render_markdown(c.description)) for c in classes]
+    context = {"project": project, "rows": rows, "error": error, "allowed": _allowed(request, project),
+               "instructions_html": render_markdown(project.instructions)}  # fmt: skip
     return render(request, "frontend/guidelines.html", context, status=400 if error else 200)
 
 
@@ -158,10 +182,11 @@ def _ids(text: str) -> list[int]:
     return [int(part) for part in parts]
 
 
-@staff_member_required
+@login_required
+@require_safe
 def dashboard(request: HttpRequest, project_id: int) -> HttpResponse:
     """Labels spent against accuracy. The htmx poll of the body stops (HTTP 286) once nothing runs."""
-    project = _project_or_404(request, project_id)
+    project = _project_or_404(request, project_id, Action.READ)
     progress = project_progress(project=project)
     versions = model_version_list(project=project)
     replay = next(iter(replay_list(project=project)), None)
@@ -187,7 +212,9 @@ def dashboard(request: HttpRequest, project_id: int) -> HttpResponse:
         "latest_report": _report_rows(progress.latest_version),
         "replay_choices": [name for name in STRATEGY_NAMES if not REGISTRY[name].passive],
         "strategy_names": STRATEGY_NAMES,
-        "members": list(project.members.order_by("username")),
+        "members": list(member_list(project_id=project.pk)),
+        "roles": Membership.Role.choices,
+        "allowed": _allowed(request, project),
         "replay_defaults": {*DEFAULT_STRATEGIES, project.strategy},
         "active": dashboard_active(project=project),
     }
@@ -197,9 +224,10 @@ def dashboard(request: HttpRequest, project_id: int) -> HttpResponse:
     return render(request, "frontend/dashboard.html", context)
 
 
-@staff_member_required
+@login_required
 def project_new(request: HttpRequest) -> HttpResponse:
     """Create a project in the browser; then upload its items."""
+    _staff_or_403(request)
     form = request.POST if request.method == "POST" else {}
     if request.method == "POST":
         try:
@@ -223,10 +251,10 @@ def _new_context(form: object, error: str) -> dict[str, object]:
             "encoders": sorted(ENCODERS), "modalities": Project.Modality.choices}  # fmt: skip
 
 
-@staff_member_required
+@login_required
 def import_items(request: HttpRequest, project_id: int) -> HttpResponse:
     """Upload images (files or one zip) or texts (CSV/JSONL), all or nothing."""
-    project = _project_or_404(request, project_id)
+    project = _project_or_404(request, project_id, Action.MANAGE)
     error = ""
     if request.method == "POST":
         try:

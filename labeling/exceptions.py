@@ -89,3 +89,11 @@ class RoleForbiddenError(ApplicationError):
     annotator changing settings). Only members see it: others get ProjectNotFoundError."""
 
     status_code = 403
+
+
+class MemberNotFoundError(NotFoundError):
+    """A user id that is not a member of the project (changing or removing a role)."""
+
+
+class LastOwnerError(ApplicationError):
+    """Removing or demoting the project's only owner: nobody could manage it any more."""

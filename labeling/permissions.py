@@ -13,10 +13,10 @@ independent, which is what agreement between them measures.
 from enum import StrEnum
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from labeling.exceptions import ProjectNotFoundError, RoleForbiddenError
-from labeling.models import Membership, Project
+from labeling.exceptions import NotFoundError, ProjectNotFoundError, RoleForbiddenError
+from labeling.models import Assignment, Item, Label, Membership, Project, Skip
 
 Role = Membership.Role
 
@@ -84,3 +84,33 @@ def project_for(*, user: AbstractBaseUser | AnonymousUser, project_id: int, acti
             {"project": project_id, "role": role, "action": str(action)},
         )
     return project
+
+
+def item_image_for(*, user: AbstractBaseUser | AnonymousUser, item_id: int) -> Item:
+    """The item, if the user may see its image.
+
+    READ roles see every item of the project. An annotator sees only what their work shows them:
+    items they hold or have answered, and the classes' examples in the guidelines; never an
+    evaluation item, whose label must not be learned from its picture. Everything else, a missing
+    item included, raises the same NotFoundError, so ids tell nobody which items exist.
+    """
+    item = Item.objects.select_related("project").filter(pk=item_id).first()
+    role = role_of(user=user, project=item.project) if item is not None else None
+    if item is not None and role is not None:
+        actions = ROLE_ACTIONS[role]
+        if Action.READ in actions:
+            return item
+        if Action.ANNOTATE in actions and item.split != Item.Split.EVAL and _seen_at_work(item=item, user=user):
+            return item
+    raise NotFoundError(f"Item {item_id} does not exist or is not yours.", {"item": item_id})
+
+
+def _seen_at_work(*, item: Item, user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Held by the user, answered by them (label or skip), or shown as a class example."""
+    mine = {"item": OuterRef("pk"), "annotator_id": user.pk}
+    return Item.objects.filter(pk=item.pk).filter(
+        Exists(Assignment.objects.filter(**mine, status=Assignment.Status.OPEN))
+        | Exists(Label.objects.filter(**mine))
+        | Exists(Skip.objects.filter(**mine))
+        | Q(example_of__isnull=False)
+    ).exists()  # fmt: skip

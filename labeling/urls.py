@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.authtoken.views import obtain_auth_token
 
 from labeling.api.annotation import HistoryApi, LabelCreateApi, NextItemApi, QueueApi, SkipCreateApi, UndoApi
+from labeling.api.members import MemberDetailApi, MemberListApi
 from labeling.api.projects import (
     ExportApi,
     ImportApi,
@@ -27,6 +28,8 @@ urlpatterns = [
     path("projects/<int:project_id>/model-versions/", ModelVersionListApi.as_view(), name="model-versions"),
     path("projects/<int:project_id>/export/", ExportApi.as_view(), name="export"),
     path("projects/<int:project_id>/imports/", ImportApi.as_view(), name="imports"),
+    path("projects/<int:project_id>/members/", MemberListApi.as_view(), name="members"),
+    path("projects/<int:project_id>/members/<int:user_id>/", MemberDetailApi.as_view(), name="member-detail"),
     path("projects/<int:project_id>/replays/", ReplayListApi.as_view(), name="replays"),
     path("projects/<int:project_id>/replays/<int:replay_id>/", ReplayDetailApi.as_view(), name="replay-detail"),
     path("projects/<int:project_id>/replays/<int:replay_id>/plot.svg", ReplayPlotApi.as_view(), name="replay-plot"),

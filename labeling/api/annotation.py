@@ -19,9 +19,9 @@ from rest_framework.views import APIView
 
 from labeling.exceptions import BudgetReachedError
 from labeling.models import Assignment, Item, Project, Skip
+from labeling.permissions import Action, project_for
 from labeling.selectors.annotation import AnnotationStatus, annotation_status, model_views
 from labeling.selectors.answers import Answer, answer_history
-from labeling.selectors.projects import project_get_for_user
 from labeling.services.assignments import assignment_next, assignment_queue
 from labeling.services.labels import Saved, answer_undo, item_skip, label_submit
 
@@ -103,7 +103,7 @@ class QueueApi(APIView):
     """The items the caller holds (the first is shown, the rest preloaded), leases renewed."""
 
     def get(self, request: Request, project_id: int) -> Response:
-        project = project_get_for_user(user=request.user, project_id=project_id)
+        project = project_for(user=request.user, project_id=project_id, action=Action.ANNOTATE)
         data = queue_data(project, request.user)
         if data["message"]:  # the budget is spent: the same error shape as every 4xx, with the status line
             return Response({"message": data["message"], "extra": {"status": data["status"]}}, status.HTTP_409_CONFLICT)
@@ -114,7 +114,7 @@ class NextItemApi(APIView):
     """The item the caller should label now; the same one until they answer it."""
 
     def get(self, request: Request, project_id: int) -> Response:
-        project = project_get_for_user(user=request.user, project_id=project_id)
+        project = project_for(user=request.user, project_id=project_id, action=Action.ANNOTATE)
         assignment = assignment_next(project=project, annotator=request.user)
         if assignment is None:
             return Response({"item": None, "model_version": None})
@@ -132,7 +132,7 @@ class _AnswerCreateApi(APIView, ABC):
         """Call the service that stores this kind of answer."""
 
     def post(self, request: Request, project_id: int) -> Response:
-        project = project_get_for_user(user=request.user, project_id=project_id)
+        project = project_for(user=request.user, project_id=project_id, action=Action.ANNOTATE)
         data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
         saved = self.save(project=project, annotator=request.user, data=data.validated_data)
@@ -171,7 +171,7 @@ class UndoApi(APIView):
         item = serializers.IntegerField()
 
     def post(self, request: Request, project_id: int) -> Response:
-        project = project_get_for_user(user=request.user, project_id=project_id)
+        project = project_for(user=request.user, project_id=project_id, action=Action.ANNOTATE)
         data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
         held = answer_undo(project=project, item_id=data.validated_data["item"], annotator=request.user)
@@ -182,5 +182,5 @@ class HistoryApi(APIView):
     """The caller's ten most recent answers in the project, newest first."""
 
     def get(self, request: Request, project_id: int) -> Response:
-        project = project_get_for_user(user=request.user, project_id=project_id)
+        project = project_for(user=request.user, project_id=project_id, action=Action.ANNOTATE)
         return Response({"answers": [answer_data(a) for a in answer_history(project=project, annotator=request.user)]})

@@ -8,8 +8,9 @@ from rest_framework.views import APIView
 
 from labeling.exceptions import NotFoundError, RetrainAlreadyActiveError
 from labeling.exports import FORMATS, export_rows, render
-from labeling.models import EmbeddingSet, Item, Membership, ModelVersion, Project
-from labeling.selectors.projects import project_get_for_user, project_list_for_user, project_progress
+from labeling.models import EmbeddingSet, Membership, ModelVersion, Project
+from labeling.permissions import Action, item_image_for, project_for
+from labeling.selectors.projects import project_list_for_user, project_progress
 from labeling.selectors.training import model_version_list
 from labeling.services.imports import items_import_uploads
 from labeling.services.projects import project_create, project_member_add, project_update
@@ -61,7 +62,7 @@ class ProjectListApi(APIView):
 
 class ProjectDetailApi(APIView):
     def get(self, request: Request, project_id: int) -> Response:
-        project = project_get_for_user(user=request.user, project_id=project_id)
+        project = project_for(user=request.user, project_id=project_id, action=Action.OPEN)
         progress = project_progress(project=project)
         data = dict(ProjectOutput(project).data)
         data["progress"] = {
@@ -83,9 +84,8 @@ class ProjectDetailApi(APIView):
         target_score = serializers.FloatField(min_value=0.0, max_value=1.0, required=False, allow_null=True)
 
     def patch(self, request: Request, project_id: int) -> Response:
-        """Change the budget, retrain_every, strategy or target score (staff), validated as at creation."""
-        _staff_only(request, "change a project")
-        project = project_get_for_user(user=request.user, project_id=project_id)
+        """Change the budget, retrain_every, strategy or target score (owners), validated as at creation."""
+        project = project_for(user=request.user, project_id=project_id, action=Action.MANAGE)
         data = self.UpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
         project_update(project=project, **data.validated_data)
@@ -93,7 +93,7 @@ class ProjectDetailApi(APIView):
 
 
 class ImportApi(APIView):
-    """Upload items (staff, multipart `files`): images as files or one zip, texts as one CSV/JSONL."""
+    """Upload items (owners, multipart `files`): images as files or one zip, texts as one CSV/JSONL."""
 
     parser_classes = [MultiPartParser]
 
@@ -103,8 +103,7 @@ class ImportApi(APIView):
         label_column = serializers.CharField(max_length=100, default="label")
 
     def post(self, request: Request, project_id: int) -> Response:
-        _staff_only(request, "import items")
-        project = project_get_for_user(user=request.user, project_id=project_id)
+        project = project_for(user=request.user, project_id=project_id, action=Action.MANAGE)
         data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
         summary = items_import_uploads(project=project, files=request.FILES.getlist("files"), **data.validated_data)
@@ -119,14 +118,12 @@ class ModelVersionOutput(serializers.ModelSerializer[ModelVersion]):
 
 class ModelVersionListApi(APIView):
     def get(self, request: Request, project_id: int) -> Response:
-        project = project_get_for_user(user=request.user, project_id=project_id)
+        project = project_for(user=request.user, project_id=project_id, action=Action.READ)
         return Response(ModelVersionOutput(model_version_list(project=project), many=True).data)
 
     def post(self, request: Request, project_id: int) -> Response:
-        """Retrain now (staff): 202 with the queued version, 409 while one is queued or running."""
-        if not request.user.is_staff:
-            raise PermissionDenied("Only staff can start a retrain.")
-        project = project_get_for_user(user=request.user, project_id=project_id)
+        """Retrain now (owners): 202 with the queued version, 409 while one is queued or running."""
+        project = project_for(user=request.user, project_id=project_id, action=Action.MANAGE)
         version = model_version_request(project=project, force=True)
         if version is None:
             raise RetrainAlreadyActiveError(
@@ -140,7 +137,7 @@ class ExportApi(APIView):
         format = serializers.ChoiceField(choices=sorted(FORMATS), default="json")
 
     def get(self, request: Request, project_id: int) -> StreamingHttpResponse:
-        project = project_get_for_user(user=request.user, project_id=project_id)
+        project = project_for(user=request.user, project_id=project_id, action=Action.READ)
         query = self.QueryInput(data=request.query_params)
         query.is_valid(raise_exception=True)
         fmt = query.validated_data["format"]
@@ -151,10 +148,9 @@ class ExportApi(APIView):
 
 class ItemImageApi(APIView):
     def get(self, request: Request, item_id: int) -> FileResponse:
-        item = Item.objects.filter(pk=item_id).first()
-        if item is None or not item.image:
-            raise NotFoundError(f"Item {item_id} does not exist or has no image.", {"item": item_id})
-        project_get_for_user(user=request.user, project_id=item.project_id)
+        item = item_image_for(user=request.user, item_id=item_id)
+        if not item.image:
+            raise NotFoundError(f"Item {item_id} has no image.", {"item": item_id})
         return FileResponse(item.image.open("rb"))
 
 

@@ -1,9 +1,9 @@
-"""Strategy replays over the REST API: staff start one; members read its progress, advice and plot."""
+"""Strategy replays over the REST API: owners start one; roles that read results read its progress,
+advice and plot."""
 
 from django.http import HttpResponse
 from django.urls import reverse
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from labeling.artifacts import bytes_load
 from labeling.exceptions import NotFoundError
 from labeling.models import StrategyReplay
-from labeling.selectors.projects import project_get_for_user
+from labeling.permissions import Action, project_for
 from labeling.selectors.replays import replay_get, replay_list
 from labeling.services.replays import MAX_SEEDS, replay_request
 
@@ -52,14 +52,12 @@ class ReplayListApi(APIView):
         seeds = serializers.IntegerField(required=False, min_value=1, max_value=MAX_SEEDS, default=3)
 
     def get(self, request: Request, project_id: int) -> Response:
-        project = project_get_for_user(user=request.user, project_id=project_id)
+        project = project_for(user=request.user, project_id=project_id, action=Action.READ)
         return Response(ReplayOutput(replay_list(project=project), many=True).data)
 
     def post(self, request: Request, project_id: int) -> Response:
-        """Start a replay (staff): 202 with the queued replay; 409 while one is queued or running."""
-        if not request.user.is_staff:
-            raise PermissionDenied("Only staff can start a strategy replay.")
-        project = project_get_for_user(user=request.user, project_id=project_id)
+        """Start a replay (owners): 202 with the queued replay; 409 while one is queued or running."""
+        project = project_for(user=request.user, project_id=project_id, action=Action.MANAGE)
         body = self.Input(data=request.data)
         body.is_valid(raise_exception=True)
         replay = replay_request(project=project, requested_by=request.user, **body.validated_data)
@@ -68,13 +66,13 @@ class ReplayListApi(APIView):
 
 class ReplayDetailApi(APIView):
     def get(self, request: Request, project_id: int, replay_id: int) -> Response:
-        project = project_get_for_user(user=request.user, project_id=project_id)
+        project = project_for(user=request.user, project_id=project_id, action=Action.READ)
         return Response(ReplayDetailOutput(replay_get(project=project, replay_id=replay_id)).data)
 
 
 class ReplayPlotApi(APIView):
     def get(self, request: Request, project_id: int, replay_id: int) -> HttpResponse:
-        project = project_get_for_user(user=request.user, project_id=project_id)
+        project = project_for(user=request.user, project_id=project_id, action=Action.READ)
         replay = replay_get(project=project, replay_id=replay_id)
         if not replay.plot_name:
             raise NotFoundError(f"Replay {replay_id} has no plot yet (status {replay.status}).", {"replay": replay_id})

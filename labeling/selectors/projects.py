@@ -4,18 +4,13 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from labeling.models import EmbeddingSet, Item, Label, ModelVersion, Project
-from labeling.permissions import Action, project_for, projects_visible_to
+from labeling.models import EmbeddingSet, Item, Label, Membership, ModelVersion, Project
+from labeling.permissions import ROLE_ACTIONS, projects_visible_to
 
 
 def project_list_for_user(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Project]:
     """Projects a user may open: all for staff, their memberships' for everyone else."""
     return projects_visible_to(user=user)
-
-
-def project_get_for_user(*, user: AbstractBaseUser | AnonymousUser, project_id: int) -> Project:
-    """The project if the user may open it (labeling.permissions decides)."""
-    return project_for(user=user, project_id=project_id, action=Action.OPEN)
 
 
 def labels_spent(*, project: Project) -> int:
@@ -70,6 +65,8 @@ class ProjectRow:
     labels_spent: int
     label_budget: int
     latest_version: int | None  # number of the newest finished version
+    role: str  # the user's role; staff act as owners
+    allowed: frozenset[str]  # what the role may do (labeling.permissions.Action values)
 
 
 def project_rows_for_user(*, user: AbstractBaseUser | AnonymousUser) -> list[ProjectRow]:
@@ -79,5 +76,10 @@ def project_rows_for_user(*, user: AbstractBaseUser | AnonymousUser) -> list[Pro
     projects = project_list_for_user(user=user).annotate(
         n_labels=Coalesce(Subquery(labels.annotate(n=Count("pk")).values("n")[:1]), 0),
         newest=Subquery(newest.values("number")[:1]),
+        role=Subquery(Membership.objects.filter(project=OuterRef("pk"), user_id=user.pk).values("role")[:1]),
     )
-    return [ProjectRow(p, p.n_labels, p.label_budget, p.newest) for p in projects]
+    rows = []
+    for p in projects:
+        role = Membership.Role.OWNER if user.is_staff else p.role
+        rows.append(ProjectRow(p, p.n_labels, p.label_budget, p.newest, role, ROLE_ACTIONS[role]))
+    return rows

@@ -1,6 +1,5 @@
 from collections.abc import Sequence
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -112,25 +111,3 @@ def project_update(*, project: Project, **changes: object) -> Project:
         raise InvalidProjectError(f"Invalid settings for {project.name!r}: {problems}", exc.message_dict) from exc
     project.save(update_fields=list(changes))
     return project
-
-
-def project_member_add_by_name(
-    *, project: Project, username: str, role: str = Membership.Role.ANNOTATOR
-) -> AbstractBaseUser:
-    """Add an existing account to the project by its user name, with a role."""
-    user = get_user_model().objects.filter(username=username.strip()).first()
-    if user is None:
-        raise InvalidProjectError(f"No account is called {username.strip()!r}; create it in the Django admin first.",
-                                  {"username": username})  # fmt: skip
-    project_member_add(project=project, user=user, role=role)
-    return user
-
-
-def project_member_remove(*, project: Project, user_id: int) -> None:
-    """Take an account off the project; its labels stay, and items it held go back to the pool."""
-    from labeling.models import Assignment
-
-    Membership.objects.filter(project=project, user_id=user_id).delete()
-    Assignment.objects.filter(item__project=project, annotator_id=user_id, status=Assignment.Status.OPEN).update(
-        status=Assignment.Status.EXPIRED
-    )

@@ -19,12 +19,15 @@ def test_annotate_page_prints_each_class_with_its_own_key_and_inlines_the_queue(
     assert len(page["queue"]["items"]) == project.prefetch and "<h1" in html
 
 
-def test_guidelines_are_rendered_sanitised_and_edited_by_staff_only(client, annotator, admin_user,
-                                                                     make_digits_project):  # fmt: skip
+def test_guidelines_are_rendered_sanitised_and_edited_by_owners_only(client, annotator, admin_user,
+                                                                      make_digits_project):  # fmt: skip
     project = make_digits_project(per_class=2, classes=("0", "1"))
     cat, dog = project.label_classes.all()
     client.force_login(annotator)
-    assert client.get(f"/projects/{project.pk}/guidelines/").status_code == 302
+    read_only = client.get(f"/projects/{project.pk}/guidelines/").content.decode()
+    assert "No instructions yet." in read_only and "Save guidelines" not in read_only
+    refused = client.post(f"/projects/{project.pk}/guidelines/", {"instructions": "mine now"})
+    assert refused.status_code == 403 and "you cannot manage it" in refused.content.decode()
 
     client.force_login(admin_user)
     form = {"instructions": "Label the **animal**.<script>alert(1)</script>", f"description-{cat.pk}": "Whiskers",
@@ -42,15 +45,17 @@ def test_guidelines_are_rendered_sanitised_and_edited_by_staff_only(client, anno
     assert 'data-label="0" data-key="c"' in html and 'data-label="1" data-key="d"' in html
 
 
-def test_dashboard_is_for_staff_and_shows_versions(client, annotator, admin_user, make_digits_project):
+def test_dashboard_is_for_readers_and_shows_versions(client, annotator, admin_user, make_digits_project):
     project = make_digits_project(per_class=2)
     ModelVersion.objects.create(
         project=project, number=1, strategy="entropy", status="done", labels_used=20,
         metrics={"eval_accuracy": 0.875, "train_seconds": 1.25, "metric": "macro_f1", "eval_score": 0.41,
                  "majority_baseline": 0.45, "below_majority_baseline": True},
     )  # fmt: skip
-    client.force_login(annotator)
-    assert client.get(f"/projects/{project.pk}/dashboard/").status_code == 302  # to the login page
+    client.force_login(annotator)  # annotators label independently: they do not read results
+    refused = client.get(f"/projects/{project.pk}/dashboard/")
+    assert refused.status_code == 403
+    assert f"As annotator of project {project.pk} you cannot read the results of it" in refused.content.decode()
 
     client.force_login(admin_user)
     html = client.get(f"/projects/{project.pk}/dashboard/").content.decode()
@@ -177,24 +182,45 @@ def test_strategy_and_retrain_every_change_on_the_dashboard_with_validation(clie
     assert (project.strategy, project.retrain_every) == ("margin", 5)
 
 
-def test_staff_add_and_remove_members_on_the_dashboard(client, admin_user, annotator, make_digits_project):
-    from labeling.models import Assignment
+def test_owners_add_members_with_roles_change_them_and_remove_them_on_the_dashboard(client, annotator,
+                                                                                     make_digits_project):  # fmt: skip
+    from labeling.models import Assignment, Membership
     from labeling.services.assignments import assignment_queue
+    from labeling.services.projects import project_member_add
     from tests.factories import UserFactory
 
     project = make_digits_project(per_class=2)
-    UserFactory(username="newbie")
-    client.force_login(admin_user)
-    unknown = client.post(f"/projects/{project.pk}/members/", {"username": "ghost"}, follow=True).content.decode()
+    owner, newbie = UserFactory(username="olga"), UserFactory(username="newbie")
+    project_member_add(project=project, user=owner, role="owner")
+    client.force_login(owner)
+    url = f"/projects/{project.pk}/members/"
+
+    def roles() -> dict[str, str]:
+        return dict(Membership.objects.filter(project=project).values_list("user__username", "role"))
+
+    unknown = client.post(url, {"username": "ghost"}, follow=True).content.decode()
     assert "No account is called &#x27;ghost&#x27;" in unknown
-    added = client.post(f"/projects/{project.pk}/members/", {"username": "newbie"}, follow=True).content.decode()
-    assert "newbie can now label digits." in added
-    assert set(project.members.values_list("username", flat=True)) == {"ann", "newbie"}
+    added = client.post(url, {"username": "newbie", "role": "viewer"}, follow=True).content.decode()
+    assert "newbie is now viewer of digits." in added
+    assert roles() == {"ann": "annotator", "olga": "owner", "newbie": "viewer"}
+    again = client.post(url, {"username": "newbie", "role": "owner"}, follow=True).content.decode()
+    assert "newbie is already viewer of digits; change their role instead." in again
+
+    changed = client.post(url, {"member": str(newbie.pk), "role": "reviewer"}, follow=True).content.decode()
+    assert "newbie is now reviewer of digits." in changed
+    last = client.post(url, {"member": str(owner.pk), "role": "viewer"}, follow=True).content.decode()
+    assert "Cannot make viewer olga: they are the only owner of project" in last
+    assert client.post(url, {"remove": str(owner.pk)}, follow=True).status_code == 200
+    assert roles() == {"ann": "annotator", "olga": "owner", "newbie": "reviewer"}  # nothing changed by refusals
 
     held = assignment_queue(project=project, annotator=annotator)
-    client.post(f"/projects/{project.pk}/members/", {"remove": str(annotator.pk)})
-    assert set(project.members.values_list("username", flat=True)) == {"newbie"}
+    client.post(url, {"remove": str(annotator.pk)})
+    assert roles() == {"olga": "owner", "newbie": "reviewer"}
     assert not Assignment.objects.filter(pk__in=[a.pk for a in held], status="open").exists()
+    client.force_login(newbie)  # a reviewer reads the dashboard but sees no members form, and cannot post one
+    dashboard = client.get(f"/projects/{project.pk}/dashboard/").content.decode()
+    assert "Add an account by user name" not in dashboard and "Retrain now" not in dashboard
+    assert client.post(url, {"username": "ann"}).status_code == 403
 
 
 def _versions_on_a_known_curve(project, labels=(20, 40, 60, 80, 100), n_eval=1000):
@@ -239,3 +265,23 @@ def test_a_target_above_the_curves_ceiling_is_never_reached(client, admin_user, 
     client.force_login(admin_user)
     page = client.get(f"/projects/{project.pk}/dashboard/").content.decode()
     assert "the fitted curve levels off below it" in page
+
+
+def test_the_project_list_names_each_role_and_links_only_what_it_may_open(client, make_digits_project):
+    from labeling.services.projects import project_member_add
+    from tests.factories import UserFactory
+
+    labeled = make_digits_project(name="labeled", per_class=1)
+    watched = make_digits_project(name="watched", per_class=1)
+    user = UserFactory(username="mixed")
+    project_member_add(project=labeled, user=user, role="annotator")
+    project_member_add(project=watched, user=user, role="viewer")
+    client.force_login(user)
+    rows = {row.project.name: row for row in client.get("/").context["rows"]}
+    assert {name: row.role for name, row in rows.items()} == {"labeled": "annotator", "watched": "viewer"}
+    html = client.get("/").content.decode()
+    assert f'href="/projects/{labeled.pk}/annotate/"' in html
+    assert f'href="/projects/{labeled.pk}/dashboard/"' not in html
+    assert f'href="/projects/{watched.pk}/dashboard/"' in html
+    assert f'href="/projects/{watched.pk}/annotate/"' not in html
+    assert "New project" not in html

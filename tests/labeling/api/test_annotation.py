@@ -169,17 +169,21 @@ def test_anonymous_requests_get_401():
     assert response.json() == {"message": "Authentication credentials were not provided.", "extra": {}}
 
 
-def test_item_image_is_served_to_members_only(api, make_digits_project):
+def test_item_image_is_served_to_its_annotator_and_strangers_cannot_tell_it_exists(api, make_digits_project):
     project = make_digits_project(per_class=2)
-    item = Item.objects.filter(project=project).first()
+    item = api.get(f"/api/projects/{project.pk}/next-item/").json()["item"]
 
-    response = api.get(f"/api/items/{item.pk}/image/")
+    response = api.get(f"/api/items/{item['id']}/image/")
     assert response.status_code == 200
     assert b"".join(response.streaming_content).startswith(b"\x89PNG")
 
     stranger = APIClient()
     stranger.force_authenticate(UserFactory(username="stranger"))
-    assert stranger.get(f"/api/items/{item.pk}/image/").status_code == 404
+    real = stranger.get(f"/api/items/{item['id']}/image/")
+    assert real.status_code == 404
+    missing = stranger.get("/api/items/987654/image/")
+    assert real.json()["message"] == f"Item {item['id']} does not exist or is not yours."
+    assert missing.json()["message"] == "Item 987654 does not exist or is not yours."
 
 
 def test_a_token_for_scripts_from_username_and_password(annotator):

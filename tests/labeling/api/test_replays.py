@@ -45,11 +45,22 @@ def test_staff_start_a_replay_and_read_its_advice_and_plot(staff_api, project):
     assert [r["id"] for r in listed] == [body["id"]] and "result" not in listed[0]
 
 
-def test_annotators_may_read_but_not_start_replays(api, project):
-    response = api.post(f"/api/projects/{project.pk}/replays/", {}, format="json")
+def test_viewers_read_replays_but_start_none_and_annotators_do_neither(api, project):
+    from labeling.services.projects import project_member_add
+    from tests.factories import UserFactory
+
+    user = UserFactory(username="viewer")
+    project_member_add(project=project, user=user, role="viewer")
+    viewer = APIClient()
+    viewer.force_authenticate(user)
+    response = viewer.post(f"/api/projects/{project.pk}/replays/", {}, format="json")
     assert response.status_code == 403
-    assert response.json() == {"message": "Only staff can start a strategy replay.", "extra": {}}
-    assert api.get(f"/api/projects/{project.pk}/replays/").json() == []
+    assert response.json() == {
+        "message": f"As viewer of project {project.pk} you cannot manage it; ask its owner for another role.",
+        "extra": {"project": project.pk, "role": "viewer", "action": "manage"},
+    }
+    assert viewer.get(f"/api/projects/{project.pk}/replays/").json() == []
+    assert api.get(f"/api/projects/{project.pk}/replays/").status_code == 403
 
 
 def test_a_second_replay_is_refused_with_409_while_the_first_is_queued(staff_api, project):
