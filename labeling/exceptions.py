@@ -89,3 +89,14 @@ class RoleForbiddenError(ApplicationError):
     annotator changing settings). Only members see it: others get ProjectNotFoundError."""
 
     status_code = 403
+
+
+class ModelNotExportableError(ApplicationError):
+    """A model version with no file to hand out yet (queued, running, failed), or a kind of model
+    the documented file format does not describe."""
+
+    status_code = 409
+
+
+class InvalidExportError(ApplicationError):
+    """An export the project cannot give: a format for the other modality."""

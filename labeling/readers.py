@@ -52,7 +52,7 @@ def read_image_folder(folder: Path) -> list[ImageRecord]:
 
 
 def read_text_file(path: Path, *, text_column: str = "text", label_column: str = "label") -> list[TextRecord]:
-    """Texts from a CSV (header row) or JSONL file; the label column is optional."""
+    """Texts from a CSV (header row), JSONL or Label Studio JSON file; the label column is optional."""
     if not path.is_file():
         raise InvalidImportError(f"{path} does not exist.", {"path": str(path)})
     suffix = path.suffix.lower()
@@ -66,6 +66,10 @@ def read_text_file(path: Path, *, text_column: str = "text", label_column: str =
                     {"path": str(path), "columns": columns},
                 )
             rows = list(reader)
+    elif suffix == ".json":  # a Label Studio export; imported here so its module can use TextRecord
+        from labeling.exports.label_studio import read_label_studio_tasks
+
+        return read_label_studio_tasks(path, text_column=text_column)
     elif suffix in {".jsonl", ".ndjson"}:
         rows = []
         with path.open(encoding="utf-8") as handle:
@@ -80,7 +84,8 @@ def read_text_file(path: Path, *, text_column: str = "text", label_column: str =
                     raise InvalidImportError(f"{path.name} line {number} has no field {text_column!r}.")
                 rows.append(row)
     else:
-        raise InvalidImportError(f"{path.name}: expected a .csv or .jsonl file.", {"path": str(path)})
+        raise InvalidImportError(f"{path.name}: expected a .csv, .jsonl or Label Studio .json file.",
+                                 {"path": str(path)})  # fmt: skip
 
     records = []
     for number, row in enumerate(rows, start=1):

@@ -2,8 +2,8 @@ from django.urls import path
 from rest_framework.authtoken.views import obtain_auth_token
 
 from labeling.api.annotation import HistoryApi, LabelCreateApi, NextItemApi, QueueApi, SkipCreateApi, UndoApi
+from labeling.api.exports import ExportApi, ModelFileApi, PredictionsApi
 from labeling.api.projects import (
-    ExportApi,
     ImportApi,
     ItemImageApi,
     ModelVersionListApi,
@@ -26,6 +26,8 @@ urlpatterns = [
     path("projects/<int:project_id>/history/", HistoryApi.as_view(), name="history"),
     path("projects/<int:project_id>/model-versions/", ModelVersionListApi.as_view(), name="model-versions"),
     path("projects/<int:project_id>/export/", ExportApi.as_view(), name="export"),
+    path("projects/<int:project_id>/model-versions/<int:number>/model", ModelFileApi.as_view(), name="model-file"),
+    path("projects/<int:project_id>/predictions/", PredictionsApi.as_view(), name="predictions"),
     path("projects/<int:project_id>/imports/", ImportApi.as_view(), name="imports"),
     path("projects/<int:project_id>/replays/", ReplayListApi.as_view(), name="replays"),
     path("projects/<int:project_id>/replays/<int:replay_id>/", ReplayDetailApi.as_view(), name="replay-detail"),

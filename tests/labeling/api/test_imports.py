@@ -126,5 +126,5 @@ def test_oversized_uploads_and_wrong_text_files_are_refused(staff, settings):
     assert big.status_code == 400 and "uploads are limited to 1,000 bytes" in big.json()["message"]
     texts = create(staff, "text", ("fresh", "rotten"))
     wrong = upload(staff, texts, SimpleUploadedFile("reviews.xlsx", b"PK"))
-    assert wrong.status_code == 400 and "expected a .csv or .jsonl file" in wrong.json()["message"]
+    assert wrong.status_code == 400 and "expected a .csv, .jsonl or Label Studio .json file" in wrong.json()["message"]
     assert not Item.objects.exists()
