@@ -111,8 +111,9 @@ def text_file(upload: UploadedFile) -> Iterator[Path]:
     if suffix not in TEXT_SUFFIXES:
         raise InvalidImportError(f"{upload.name}: expected a .csv, .jsonl or Label Studio .json file.",
                                  {"file": upload.name})  # fmt: skip
+    stem = PurePosixPath((upload.name or "").replace("\\", "/")).stem.lstrip(".") or "upload"
     with tempfile.TemporaryDirectory(prefix="tweezer-upload-") as folder:
-        path = Path(folder) / f"upload{suffix}"
+        path = Path(folder) / f"{stem[:100]}{suffix}"  # the user's own file name, for the error messages
         with path.open("wb") as out:
             for chunk in upload.chunks():
                 out.write(chunk)

@@ -56,8 +56,14 @@ def read_label_studio_tasks(path: Path, *, text_column: str = "text") -> list[Te
     try:
         with path.open(encoding="utf-8") as handle:
             tasks = json.load(handle)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise InvalidImportError(f"{path.name} is not UTF-8 text ({exc.reason} at byte {exc.start}).",
+                                 {"file": path.name}) from exc  # fmt: skip
+    except json.JSONDecodeError as exc:
         raise InvalidImportError(f"{path.name} is not JSON: {exc}.", {"file": path.name}) from exc
+    except RecursionError as exc:
+        raise InvalidImportError(f"{path.name} is nested too deeply to be Label Studio tasks.",
+                                 {"file": path.name}) from exc  # fmt: skip
     if not isinstance(tasks, list):
         raise InvalidImportError(f"{path.name} must hold a JSON array of Label Studio tasks.", {"file": path.name})
     records = []
