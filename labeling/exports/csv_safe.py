@@ -10,7 +10,7 @@ product writes goes through `csv_lines`.
 
 import csv
 import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -30,8 +30,15 @@ def csv_line(values: Iterable[Any]) -> str:
     return buffer.getvalue()
 
 
-def csv_lines(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> Iterator[str]:
-    """The header, then one guarded CSV line per row, yielded as each row is read."""
+def csv_lines(
+    rows: Iterable[dict[str, Any]], columns: Sequence[str], cell: Callable[[Any], Any] = lambda v: v
+) -> Iterator[str]:
+    """The header, then one guarded CSV line per row (`cell` applied first), yielded as each row is read."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
     yield csv_line(columns)
     for row in rows:
-        yield csv_line(row.get(c, "") for c in columns)
+        writer.writerow([guard(cell(row.get(c))) for c in columns])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()

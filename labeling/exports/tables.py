@@ -22,4 +22,4 @@ def json_lines(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
 
 def csv_table(rows: Iterable[dict[str, Any]], columns: list[str]) -> Iterator[str]:
     """Guarded CSV (labeling.exports.csv_safe); nested values as JSON text."""
-    return csv_lines(({k: flat(v) for k, v in row.items()} for row in rows), columns)
+    return csv_lines(rows, columns, cell=flat)
