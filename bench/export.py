@@ -3,7 +3,7 @@
 Each size is a text project of synthetic rows (items and one label each, inserted by SQL; a
 finished model version with stored predictions for every item). Each export runs in a fresh
 child process that reads the whole body of the export, as a client of the streaming response
-would; peak memory is the child's peak RSS, and its growth over the RSS just before the export
+would; peak memory is the child's own peak RSS (VmHWM), and its growth over the RSS just before the export
 (Django, torch and numpy loaded) is what the export itself held. Target: peak flat within 50 MB
 across the three sizes.
 
@@ -14,7 +14,6 @@ across the three sizes.
 
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -85,6 +84,14 @@ def drop_project(project: Project) -> None:
     project.delete()
 
 
+def peak_rss_mb() -> float:
+    """This process's own peak RSS (VmHWM). Not getrusage's ru_maxrss: Linux carries that over from
+    the parent across fork and exec, so a child would report the parent's peak."""
+    with open("/proc/self/status") as handle:
+        line = next(line for line in handle if line.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024  # kB
+
+
 def rss_mb() -> float:
     with open("/proc/self/statm") as handle:
         return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
@@ -100,8 +107,7 @@ def child(project_id: int, fmt: str, extras: list[str]) -> None:
     for chunk in FORMATS[fmt].write(export_records(project=project, extras=extras), export_columns(extras), ""):
         size += len(chunk)
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    print(json.dumps({"seconds": seconds, "bytes": size, "rss_before_mb": before, "peak_rss_mb": peak}))
+    print(json.dumps({"seconds": seconds, "bytes": size, "rss_before_mb": before, "peak_rss_mb": peak_rss_mb()}))
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 from django.http import HttpResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -115,8 +116,7 @@ class PredictionsApi(APIView):
         if fmt == "csv":
             columns = ["item_id", "source_name", "split", "model_version", "predicted", "probability",
                        *(f"p_{c}" for c in predictions.classes)]  # fmt: skip
-            body: Iterator[str] = csv_lines(({**r, **{f"p_{c}": p for c, p in r.pop("probabilities").items()}}
-                                             for r in rows), columns)  # fmt: skip
+            body: Iterator[str] = csv_lines((_one_column_per_class(row) for row in rows), columns)
         else:
             body = (json.dumps(row) + "\n" for row in rows)
         response = StreamingHttpResponse(body, content_type="text/csv" if fmt == "csv" else "application/x-ndjson")
@@ -124,7 +124,7 @@ class PredictionsApi(APIView):
         return response
 
 
-def _prediction_rows(project: Project, predictions: Predictions) -> Iterator[dict[str, object]]:
+def _prediction_rows(project: Project, predictions: Predictions) -> Iterator[dict[str, Any]]:
     items = SortedCursor(Item.objects.filter(project=project).order_by("id")
                     .values_list("id", "source_name", "split").iterator(chunk_size=5000))  # fmt: skip
     for item_id, probs in predictions.rows():
@@ -138,3 +138,9 @@ def _prediction_rows(project: Project, predictions: Predictions) -> Iterator[dic
             "probability": round(float(probs[best]), 6),
             "probabilities": {c: round(float(p), 6) for c, p in zip(predictions.classes, probs, strict=True)},
         }  # fmt: skip
+
+
+def _one_column_per_class(row: dict[str, Any]) -> dict[str, Any]:
+    """The CSV row: "probabilities" {class: p} becomes columns p_<class>."""
+    flat = {k: v for k, v in row.items() if k != "probabilities"}
+    return flat | {f"p_{name}": p for name, p in row["probabilities"].items()}

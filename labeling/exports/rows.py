@@ -11,7 +11,7 @@ per column. split: "test" for evaluation items and audit items (never trained on
 """
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -39,7 +39,7 @@ class ExportRecord:
     image: str  # the image's storage name ("" for texts): ImageFolder copies the file
 
 
-def export_columns(extras: list[str]) -> list[str]:
+def export_columns(extras: Sequence[str]) -> list[str]:
     return BASE_COLUMNS + [column for extra in extras for column in OPTIONAL_COLUMNS[extra]]
 
 
@@ -59,7 +59,7 @@ class SortedCursor(Generic[T]):
         return found
 
 
-def export_records(*, project: Project, extras: list[str] = []) -> Iterator[ExportRecord]:  # noqa: B006
+def export_records(*, project: Project, extras: Sequence[str] = ()) -> Iterator[ExportRecord]:
     """Every labeled or evaluation item of the project, in item id order, streamed."""
     labeled = Exists(Label.objects.filter(item_id=OuterRef("pk")))
     items = (
