@@ -97,3 +97,14 @@ class MemberNotFoundError(NotFoundError):
 
 class LastOwnerError(ApplicationError):
     """Removing or demoting the project's only owner: nobody could manage it any more."""
+
+
+class ModelNotExportableError(ApplicationError):
+    """A model version with no file to hand out yet (queued, running, failed), or a kind of model
+    the documented file format does not describe."""
+
+    status_code = 409
+
+
+class InvalidExportError(ApplicationError):
+    """An export the project cannot give: a format for the other modality."""

@@ -7,6 +7,7 @@ import csv
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from labeling.exceptions import InvalidImportError
 
@@ -52,10 +53,36 @@ def read_image_folder(folder: Path) -> list[ImageRecord]:
 
 
 def read_text_file(path: Path, *, text_column: str = "text", label_column: str = "label") -> list[TextRecord]:
-    """Texts from a CSV (header row) or JSONL file; the label column is optional."""
+    """Texts from a CSV (header row), JSONL or Label Studio JSON file; the label column is optional."""
     if not path.is_file():
         raise InvalidImportError(f"{path} does not exist.", {"path": str(path)})
     suffix = path.suffix.lower()
+    if suffix == ".json":  # a Label Studio export; imported here so its module can use TextRecord
+        from labeling.exports.label_studio import read_label_studio_tasks
+
+        return read_label_studio_tasks(path, text_column=text_column)
+    try:
+        rows = _text_rows(path, suffix, text_column)
+    except UnicodeDecodeError as exc:
+        raise InvalidImportError(f"{path.name} is not UTF-8 text ({exc.reason} at byte {exc.start}); save it as "
+                                 "UTF-8.", {"path": str(path)}) from exc  # fmt: skip
+    except csv.Error as exc:
+        raise InvalidImportError(f"{path.name} is not a readable CSV file ({exc}).", {"path": str(path)}) from exc
+    records = []
+    for number, row in enumerate(rows, start=1):
+        text = str(row.get(text_column) or "").strip()
+        if not text:
+            raise InvalidImportError(f"{path.name} row {number} has an empty {text_column!r}.")
+        label = str(row.get(label_column) or "").strip() or None
+        source = str(row.get("id") or f"row {number}")
+        records.append(TextRecord(text=text, class_name=label, source_name=source))
+    if not records:
+        raise InvalidImportError(f"{path.name} has no rows.", {"path": str(path)})
+    return records
+
+
+def _text_rows(path: Path, suffix: str, text_column: str) -> list[dict[str, Any]]:
+    """The file's rows as dicts; UnicodeDecodeError and csv.Error go up to read_text_file."""
     if suffix == ".csv":
         with path.open(newline="", encoding="utf-8") as handle:
             reader = csv.DictReader(handle)
@@ -74,22 +101,12 @@ def read_text_file(path: Path, *, text_column: str = "text", label_column: str =
                     continue
                 try:
                     row = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise InvalidImportError(f"{path.name} line {number} is not JSON: {exc}.") from exc
+                except (json.JSONDecodeError, RecursionError) as exc:  # RecursionError: nested past Python's limit
+                    raise InvalidImportError(f"{path.name} line {number} is not JSON we read: {exc}.") from exc
                 if not isinstance(row, dict) or text_column not in row:
                     raise InvalidImportError(f"{path.name} line {number} has no field {text_column!r}.")
                 rows.append(row)
     else:
-        raise InvalidImportError(f"{path.name}: expected a .csv or .jsonl file.", {"path": str(path)})
-
-    records = []
-    for number, row in enumerate(rows, start=1):
-        text = str(row.get(text_column) or "").strip()
-        if not text:
-            raise InvalidImportError(f"{path.name} row {number} has an empty {text_column!r}.")
-        label = str(row.get(label_column) or "").strip() or None
-        source = str(row.get("id") or f"row {number}")
-        records.append(TextRecord(text=text, class_name=label, source_name=source))
-    if not records:
-        raise InvalidImportError(f"{path.name} has no rows.", {"path": str(path)})
-    return records
+        raise InvalidImportError(f"{path.name}: expected a .csv, .jsonl or Label Studio .json file.",
+                                 {"path": str(path)})  # fmt: skip
+    return rows

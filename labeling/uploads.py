@@ -22,7 +22,7 @@ from labeling.exceptions import InvalidImportError
 
 MAX_MEMBERS = 100_000
 MAX_RATIO = 200  # unpacked / packed size of one zip member; text and PNG rarely pass 20
-TEXT_SUFFIXES = (".csv", ".jsonl")
+TEXT_SUFFIXES = (".csv", ".jsonl", ".json")  # .json: Label Studio tasks
 
 
 def _limit() -> int:
@@ -109,9 +109,11 @@ def text_file(upload: UploadedFile) -> Iterator[Path]:
     _check_size(upload)
     suffix = PurePosixPath(upload.name or "").suffix.lower()
     if suffix not in TEXT_SUFFIXES:
-        raise InvalidImportError(f"{upload.name}: expected a .csv or .jsonl file.", {"file": upload.name})
+        raise InvalidImportError(f"{upload.name}: expected a .csv, .jsonl or Label Studio .json file.",
+                                 {"file": upload.name})  # fmt: skip
+    stem = PurePosixPath((upload.name or "").replace("\\", "/")).stem.lstrip(".") or "upload"
     with tempfile.TemporaryDirectory(prefix="tweezer-upload-") as folder:
-        path = Path(folder) / f"upload{suffix}"
+        path = Path(folder) / f"{stem[:100]}{suffix}"  # the user's own file name, for the error messages
         with path.open("wb") as out:
             for chunk in upload.chunks():
                 out.write(chunk)

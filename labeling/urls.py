@@ -2,9 +2,9 @@ from django.urls import path
 from rest_framework.authtoken.views import obtain_auth_token
 
 from labeling.api.annotation import HistoryApi, LabelCreateApi, NextItemApi, QueueApi, SkipCreateApi, UndoApi
+from labeling.api.exports import ExportApi, ModelFileApi, PredictionsApi
 from labeling.api.members import MemberDetailApi, MemberListApi
 from labeling.api.projects import (
-    ExportApi,
     ImportApi,
     ItemImageApi,
     ModelVersionListApi,
@@ -27,6 +27,8 @@ urlpatterns = [
     path("projects/<int:project_id>/history/", HistoryApi.as_view(), name="history"),
     path("projects/<int:project_id>/model-versions/", ModelVersionListApi.as_view(), name="model-versions"),
     path("projects/<int:project_id>/export/", ExportApi.as_view(), name="export"),
+    path("projects/<int:project_id>/model-versions/<int:number>/model", ModelFileApi.as_view(), name="model-file"),
+    path("projects/<int:project_id>/predictions/", PredictionsApi.as_view(), name="predictions"),
     path("projects/<int:project_id>/imports/", ImportApi.as_view(), name="imports"),
     path("projects/<int:project_id>/members/", MemberListApi.as_view(), name="members"),
     path("projects/<int:project_id>/members/<int:user_id>/", MemberDetailApi.as_view(), name="member-detail"),

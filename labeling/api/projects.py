@@ -1,4 +1,4 @@
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import FileResponse
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import MultiPartParser
@@ -7,7 +7,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from labeling.exceptions import NotFoundError, RetrainAlreadyActiveError
-from labeling.exports import FORMATS, export_rows, render
 from labeling.models import EmbeddingSet, Membership, ModelVersion, Project
 from labeling.permissions import Action, item_image_for, project_for
 from labeling.selectors.projects import project_list_for_user, project_progress
@@ -130,20 +129,6 @@ class ModelVersionListApi(APIView):
                 f"A retrain of project {project.name!r} is already queued or running.", {"project": project.pk}
             )
         return Response(ModelVersionOutput(version).data, status=status.HTTP_202_ACCEPTED)
-
-
-class ExportApi(APIView):
-    class QueryInput(serializers.Serializer[None]):
-        format = serializers.ChoiceField(choices=sorted(FORMATS), default="json")
-
-    def get(self, request: Request, project_id: int) -> StreamingHttpResponse:
-        project = project_for(user=request.user, project_id=project_id, action=Action.READ)
-        query = self.QueryInput(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        fmt = query.validated_data["format"]
-        response = StreamingHttpResponse(render(export_rows(project=project), fmt), content_type=FORMATS[fmt])
-        response["Content-Disposition"] = f'attachment; filename="project-{project.pk}-labels.{fmt}"'
-        return response
 
 
 class ItemImageApi(APIView):

@@ -1,4 +1,4 @@
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -21,6 +21,7 @@ class TrainingData:
     X_eval: FloatArray  # (n_eval, d)
     y_eval: np.ndarray  # (n_eval,) gold class names, or an audit item's label
     n_audit: int = 0  # how many of the eval rows are labeled audit items (the yardstick without an eval split)
+    eval_item_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # (n_eval,) X_eval's rows
 
 
 def training_data_build(*, project: Project, prefix: bool = False) -> TrainingData:
@@ -65,6 +66,7 @@ def training_data_build(*, project: Project, prefix: bool = False) -> TrainingDa
             dtype=object,
         ),
         n_audit=len(audit),
+        eval_item_ids=ids[evaluation + audit],
     )
 
 

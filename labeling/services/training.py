@@ -30,6 +30,7 @@ from labeling.services.adaptation import (
     adaptation_views_compute,
 )
 from labeling.services.embeddings import embeddings_compute, prefix_maps_compute
+from labeling.services.predictions import predictions_discard, predictions_store
 from labeling.services.projects import project_metric_resolve
 from labeling.services.runs import SweepResult, run_claim, run_fail, run_finish, run_sweep
 from labeling.services.statistics import table_analyze_on_commit
@@ -101,7 +102,7 @@ def model_version_run(*, model_version: ModelVersion, device: str) -> ModelVersi
     metric = project_metric_resolve(project=project, labels=[*data.y_train, *data.y_eval])
     state = _previous_strategy_state(model_version) if entry.stateful else None
     adaptation = adaptation_prepare(project=project, device=device) if adapting else None
-    artifact = None
+    artifact, predictions = None, None
     try:
         if adaptation is not None:
             data = adaptation_apply(data=data, adaptation=adaptation)
@@ -139,6 +140,8 @@ def model_version_run(*, model_version: ModelVersion, device: str) -> ModelVersi
         # A fresh name per run: a redo after a lost worker never meets the file of the lost attempt.
         artifact = f"project-{model_version.project_id}/model-v{model_version.number}-{uuid.uuid4().hex[:12]}.pt"
         bytes_save(artifact, result.model.to_bytes())
+        predictions = predictions_store(model_version=model_version, model=result.model, data=data)
+        metrics["predictions"] = predictions  # every item's probabilities, for exports and GET .../predictions/
         head = result.ranking.order[: settings.RANKING_QUEUE_HEAD]
         return model_version_complete(
             model_version=model_version, pool_item_ids=data.pool_item_ids, ranking=result.ranking,
@@ -149,6 +152,8 @@ def model_version_run(*, model_version: ModelVersion, device: str) -> ModelVersi
     except BaseException:
         if artifact is not None:
             artifact_delete(artifact)  # no version points at it: the publish rolled back
+        if predictions is not None:
+            predictions_discard(predictions)
         if adaptation is not None:
             adaptation_discard(adaptation=adaptation)  # a fit stored by this run and named by no version
         raise

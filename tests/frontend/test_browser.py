@@ -400,7 +400,7 @@ def test_staff_create_a_project_and_upload_a_zip_then_a_csv_in_the_browser(page,
     bad.write_text("nope")
     page.set_input_files("input[name=files]", str(bad))
     page.click("button[type=submit].primary")
-    assert "expected a .csv or .jsonl file" in page.locator(".error").inner_text()
+    assert "expected a .csv, .jsonl or Label Studio .json file" in page.locator(".error").inner_text()
     page.set_input_files("input[name=files]", str(csv))
     page.click("button[type=submit].primary")
     page.wait_for_url("**/dashboard/")

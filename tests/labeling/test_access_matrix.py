@@ -26,7 +26,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from labeling.artifacts import bytes_save
-from labeling.models import Item, Membership, StrategyReplay
+from labeling.models import Item, Membership, ModelVersion, StrategyReplay
 from labeling.permissions import ROLE_ACTIONS, Action
 from labeling.readers import read_image_folder
 from labeling.services.assignments import assignment_queue
@@ -65,6 +65,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "labeling:history": {"GET": Action.ANNOTATE},
     "labeling:model-versions": {"GET": Action.READ, "POST": Action.MANAGE},
     "labeling:export": {"GET": Action.READ},
+    "labeling:model-file": {"GET": Action.READ},
+    "labeling:predictions": {"GET": Action.READ},
     "labeling:imports": {"POST": Action.MANAGE},
     "labeling:members": {"GET": Action.MANAGE, "POST": Action.MANAGE},
     "labeling:member-detail": {"PATCH": Action.MANAGE, "DELETE": Action.MANAGE},
@@ -168,12 +170,14 @@ def world(tmp_path) -> World:
     for who, user in users.items():
         clients[who] = Client()
         clients[who].force_login(user)
+    for project in (own, other):  # a version whose model file is not ready: readers get 409, never its bytes
+        ModelVersion.objects.create(project=project, number=1, strategy="margin", status="queued")
     ids = {
         "own": {"project_id": own.pk, "replay_id": _replay_with_plot(own).pk, "item_id": held.pk,
-                "user_id": own_target.pk},
+                "user_id": own_target.pk, "number": 1},
         "other": {"project_id": other.pk, "replay_id": _replay_with_plot(other).pk, "item_id": other_item.pk,
-                  "user_id": other_target.pk},
-        "missing": dict.fromkeys(("project_id", "replay_id", "item_id", "user_id"), MISSING_ID),
+                  "user_id": other_target.pk, "number": 1},
+        "missing": dict.fromkeys(("project_id", "replay_id", "item_id", "user_id", "number"), MISSING_ID),
     }  # fmt: skip
     return World(clients, ids)
 

@@ -172,6 +172,7 @@ def test_a_retrain_keeps_embeddings_model_and_ranking_in_the_bucket(bucket, make
     names = {
         embedding_set.ids_name, embedding_set.vectors_name, version.artifact_path,
         f"{version.ranking_name}-ids.npy", f"{version.ranking_name}-scores.npy",
+        f"{version.metrics['predictions']['name']}-ids.npy", f"{version.metrics['predictions']['name']}-probs.npy",
     }  # fmt: skip
     assert bucket.keys() == {f"artifacts/{name}" for name in names}
     assert version.artifact_path.startswith(f"project-{project.pk}/model-v1-")

@@ -1,6 +1,7 @@
 """Projects created and filled over REST, with the command line's validation; hostile uploads save nothing."""
 
 import io
+import json
 import zipfile
 
 import numpy as np
@@ -126,5 +127,56 @@ def test_oversized_uploads_and_wrong_text_files_are_refused(staff, settings):
     assert big.status_code == 400 and "uploads are limited to 1,000 bytes" in big.json()["message"]
     texts = create(staff, "text", ("fresh", "rotten"))
     wrong = upload(staff, texts, SimpleUploadedFile("reviews.xlsx", b"PK"))
-    assert wrong.status_code == 400 and "expected a .csv or .jsonl file" in wrong.json()["message"]
+    assert wrong.status_code == 400 and "expected a .csv, .jsonl or Label Studio .json file" in wrong.json()["message"]
+    assert not Item.objects.exists()
+
+
+def _texts_upload(staff, name: str, data: bytes):
+    project = create(staff, "text", ("fresh", "rotten"))
+    return project, upload(staff, project, SimpleUploadedFile(name, data))
+
+
+def test_label_studio_tasks_import_with_the_class_their_annotations_agree_on(staff):
+    tasks = [
+        {"id": 7, "data": {"text": "a gem"}, "annotations": [
+            {"result": [{"type": "choices", "from_name": "label", "to_name": "text", "value": {"choices": ["fresh"]}}]},
+        ]},
+        {"data": {"text": "dull"}, "annotations": [
+            {"was_cancelled": True, "result": [{"type": "choices", "value": {"choices": ["fresh"]}}]},
+            {"result": [{"type": "choices", "value": {"choices": ["rotten"]}}]},
+        ]},
+        {"data": {"text": "no idea"}},
+    ]  # fmt: skip
+    project, response = _texts_upload(staff, "export.json", json.dumps(tasks).encode())
+
+    assert response.status_code == 201 and response.json() == {"pool": 3, "eval": 0}
+    items = Item.objects.filter(project=project).order_by("id")
+    assert [(i.source_name, i.text, i.gold_class and i.gold_class.name) for i in items] == [
+        ("7", "a gem", "fresh"), ("task 2", "dull", "rotten"), ("task 3", "no idea", None),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("tasks.json", b"{not json", "tasks.json is not JSON"),
+        ("tasks.json", b'{"data": {"text": "x"}}', "must hold a JSON array of Label Studio tasks"),
+        ("tasks.json", b'[{"data": {"text": "ok"}}, {"data": {"html": "<b>"}}]', "task 2 has no text in data['text']"),
+        ("tasks.json", b"[]", "tasks.json has no tasks"),
+        ("tasks.json", b'[{"data": {"text": "x"}, "annotations": {"a": 1}}]', "Task 1: annotations must be a list"),
+        ("tasks.json", b'[{"data": {"text": "x"}, "annotations": [{"result": [{"type": "choices", "value": '
+                       b'{"choices": ["stale"]}}]}]}]', "Unknown class names ['stale']"),
+        ("tasks.json", b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        ("tasks.json", '[{"data": {"text": "caf\u00e9"}}]'.encode("latin-1"), "is not UTF-8"),
+        ("reviews.csv", "text\ncaf\u00e9\n".encode("latin-1"), "is not UTF-8"),
+        ("reviews.jsonl", '{"text": "caf\u00e9"}\n'.encode("latin-1"), "is not UTF-8"),
+        ("reviews.csv", b"text\n" + b"x" * 200_000 + b"\n", "is not a readable CSV file"),
+        ("reviews.csv", b"title\nx\n", "has no column 'text'"),
+    ],
+)
+def test_hostile_or_broken_text_files_get_a_400_and_save_nothing(staff, name, data, message):
+    _, response = _texts_upload(staff, name, data)
+
+    assert response.status_code == 400, response.content
+    assert message in response.json()["message"]
     assert not Item.objects.exists()

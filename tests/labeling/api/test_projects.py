@@ -1,17 +1,13 @@
-import csv
-import io
-import json
 
 import pytest
 from rest_framework.test import APIClient
 
 from labeling.api.errors import exception_handler
 from labeling.exceptions import InvalidProjectError
-from labeling.models import Item, Label, ModelVersion
+from labeling.models import Item, ModelVersion
 from labeling.readers import TextRecord
 from labeling.services.imports import items_import_texts
 from labeling.services.projects import project_create, project_member_add
-from tests.factories import UserFactory
 from tests.labeling.helpers import label_item
 
 pytestmark = pytest.mark.django_db
@@ -28,83 +24,6 @@ def reviews(annotator):
     label_item(project=project, item_id=first.pk, annotator=annotator, class_name="fresh", duration_ms=700)
     label_item(project=project, item_id=second.pk, annotator=annotator, class_name="rotten", duration_ms=300)
     return project
-
-
-@pytest.fixture
-def reader(reviews) -> APIClient:
-    """A viewer of `reviews`: reads results and exports; annotators do not."""
-    viewer = UserFactory(username="viewer")
-    project_member_add(project=reviews, user=viewer, role="viewer")
-    client = APIClient()
-    client.force_authenticate(viewer)
-    return client
-
-
-def _expected_rows(project):
-    return [
-        {
-            "item_id": label.item_id,
-            "source_name": label.item.source_name,
-            "split": "pool",
-            "text": label.item.text,
-            "image_url": "",
-            "label": label.label_class.name,
-            "annotator": "ann",
-            "labeled_at": label.created_at.isoformat(),
-            "duration_ms": label.duration_ms,
-        }
-        for label in Label.objects.filter(item__project=project).order_by("created_at", "id")
-    ]
-
-
-def _body(response) -> str:
-    return b"".join(response.streaming_content).decode()
-
-
-def test_export_json(reader, reviews):
-    response = reader.get(f"/api/projects/{reviews.pk}/export/?format=json")
-    assert response.status_code == 200 and response["Content-Type"] == "application/json"
-    assert json.loads(_body(response)) == _expected_rows(reviews)
-
-
-def test_export_jsonl(reader, reviews):
-    response = reader.get(f"/api/projects/{reviews.pk}/export/?format=jsonl")
-    assert [json.loads(line) for line in _body(response).splitlines()] == _expected_rows(reviews)
-
-
-def test_export_csv_round_trips_commas_and_quotes(reader, reviews):
-    response = reader.get(f"/api/projects/{reviews.pk}/export/?format=csv")
-    assert response["Content-Disposition"] == f'attachment; filename="project-{reviews.pk}-labels.csv"'
-    rows = list(csv.DictReader(io.StringIO(_body(response))))
-    expected = [{k: str(v) for k, v in row.items()} for row in _expected_rows(reviews)]
-    assert rows == expected
-    assert rows[0]["text"] == 'a, "quoted" gem'
-
-
-def test_export_of_images_links_each_image(make_digits_project, annotator, admin_user):
-    project = make_digits_project(per_class=2, eval_fraction=0.0)
-    item = Item.objects.filter(project=project).first()
-    label_item(project=project, item_id=item.pk, annotator=annotator, class_name="0")
-    staff = APIClient()
-    staff.force_authenticate(admin_user)
-    rows = json.loads(_body(staff.get(f"/api/projects/{project.pk}/export/")))
-    assert rows[0]["image_url"] == f"/api/items/{item.pk}/image/"
-
-
-def test_unknown_export_format_gives_400(reader, reviews):
-    response = reader.get(f"/api/projects/{reviews.pk}/export/?format=xml")
-    assert response.status_code == 400
-    assert response.json() == {
-        "message": "Invalid input.",
-        "extra": {"fields": {"format": ['"xml" is not a valid choice.']}},
-    }
-
-
-def test_export_needs_access(reviews):
-    assert APIClient().get(f"/api/projects/{reviews.pk}/export/?format=csv").status_code == 401
-    stranger = APIClient()
-    stranger.force_authenticate(UserFactory(username="stranger"))
-    assert stranger.get(f"/api/projects/{reviews.pk}/export/?format=csv").status_code == 404
 
 
 def test_token_authentication_works_for_scripts(reviews, annotator):
