@@ -154,12 +154,19 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "labeling.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "labeling.api.errors.exception_handler",
     # `?format=` belongs to the export endpoint, not to DRF's content negotiation.
     "URL_FORMAT_OVERRIDE": None,
 }
-SPECTACULAR_SETTINGS = {"TITLE": "Tweezer API", "VERSION": "0.1.0"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Tweezer API",
+    "VERSION": "0.1.0",
+    "DESCRIPTION": 'Every 4xx answers `{"message": "...", "extra": {...}}` (the `Error` schema).',
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SERVE_INCLUDE_SCHEMA": False,  # request and response components apart: read-only fields are not inputs
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "labeling.api.schema.add_shared_errors"],
+}
 
 # --- Celery ---------------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -12,11 +12,13 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.urls import reverse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from labeling.api.schema import error_response, errors
 from labeling.exceptions import BudgetReachedError
 from labeling.models import Assignment, Item, Project, Skip
 from labeling.selectors.annotation import AnnotationStatus, annotation_status, model_views
@@ -85,6 +87,79 @@ def answer_data(answer: Answer) -> dict[str, Any]:
     return {"item": item_data(answer.item), "answer": answer.as_dict(), "at": answer.at}
 
 
+# The shapes of the dicts above, for the schema.
+
+
+class ItemOutput(serializers.Serializer[None]):
+    id = serializers.IntegerField()
+    source_name = serializers.CharField()
+    text = serializers.CharField(allow_blank=True)
+    image_url = serializers.CharField(allow_blank=True, help_text="Blank for a text item.")
+
+
+class ModelViewOutput(serializers.Serializer[None]):
+    version = serializers.IntegerField(allow_null=True)
+    strategy = serializers.CharField()
+    rank = serializers.IntegerField(allow_null=True)
+    top_classes = serializers.ListField(
+        child=serializers.ListField(child=serializers.JSONField()),
+        help_text="[[class name, probability], ...], best first; [] before any model.",
+    )
+    why = serializers.CharField(allow_blank=True)
+
+
+class HeldItemOutput(ItemOutput):
+    model = ModelViewOutput()
+    expires_at = serializers.DateTimeField()
+
+
+class RetrainStateOutput(serializers.Serializer[None]):
+    version = serializers.IntegerField()
+    state = serializers.CharField()
+
+
+class ServingOutput(serializers.Serializer[None]):
+    version = serializers.IntegerField()
+    strategy = serializers.CharField()
+    accuracy = serializers.FloatField(allow_null=True)
+    n_eval = serializers.IntegerField(allow_null=True)
+
+
+class StatusOutput(serializers.Serializer[None]):
+    labels_spent = serializers.IntegerField()
+    label_budget = serializers.IntegerField()
+    budget_reached = serializers.BooleanField()
+    mine_today = serializers.IntegerField()
+    mine_total = serializers.IntegerField()
+    skips = serializers.DictField(child=serializers.IntegerField(), help_text="This annotator's skips per reason.")
+    retrain = RetrainStateOutput(allow_null=True)
+    serving = ServingOutput(allow_null=True)
+
+
+class QueueOutput(serializers.Serializer[None]):
+    items = HeldItemOutput(many=True, help_text="The held items; the first is the one to label now.")
+    status = StatusOutput()
+    message = serializers.CharField(allow_blank=True, help_text="Why there are no items, at the budget.")
+
+
+class AnswerOutput(serializers.Serializer[None]):
+    item = ItemOutput()
+    answer = serializers.DictField(help_text='{"kind": "label", "label": name} or {"kind": "skip", "reason", "note"}.')
+    at = serializers.DateTimeField()
+
+
+class AnswerSavedOutput(AnswerOutput):
+    queue = QueueOutput(allow_null=True, help_text="The refreshed queue with `?queue=1`, else null.")
+
+
+QUEUE_PARAMETER = OpenApiParameter(
+    "queue", str, enum=["1"], required=False, description="1: answer with the refreshed queue and status too."
+)
+NOT_HELD = error_response(409, "The item is not held by the caller, or its answer changed meanwhile.", (
+    "Item 12 was already labeled '1' at 10:04:31, in another tab or window.", {"item": 12}
+))  # fmt: skip
+
+
 class AnswerInput(serializers.Serializer[None]):
     item = serializers.IntegerField()
     previous = serializers.JSONField(
@@ -102,6 +177,15 @@ class AnswerInput(serializers.Serializer[None]):
 class QueueApi(APIView):
     """The items the caller holds (the first is shown, the rest preloaded), leases renewed."""
 
+    @extend_schema(
+        responses={
+            200: QueueOutput,
+            **errors(404),
+            409: error_response(409, "The label budget is spent; `extra.status` has the status line.", (
+                "Project 'digits' has spent its label budget of 500.", {"status": {"labels_spent": 500}}
+            )),
+        }
+    )  # fmt: skip
     def get(self, request: Request, project_id: int) -> Response:
         project = project_get_for_user(user=request.user, project_id=project_id)
         data = queue_data(project, request.user)
@@ -113,6 +197,11 @@ class QueueApi(APIView):
 class NextItemApi(APIView):
     """The item the caller should label now; the same one until they answer it."""
 
+    class Output(serializers.Serializer[None]):
+        item = ItemOutput(allow_null=True, help_text="null when nothing is left to label.")
+        model_version = serializers.IntegerField(allow_null=True)
+
+    @extend_schema(responses={200: Output, **errors(404, 409)})
     def get(self, request: Request, project_id: int) -> Response:
         project = project_get_for_user(user=request.user, project_id=project_id)
         assignment = assignment_next(project=project, annotator=request.user)
@@ -127,11 +216,20 @@ class _AnswerCreateApi(APIView, ABC):
 
     Input: type[AnswerInput]
 
+    def get_serializer_class(self) -> type[AnswerInput]:
+        """The schema reads each subclass's request body from here."""
+        return self.Input
+
     @abstractmethod
     def save(self, *, project: Project, annotator: AbstractBaseUser, data: dict[str, Any]) -> Saved:
         """Call the service that stores this kind of answer."""
 
+    @extend_schema(
+        parameters=[QUEUE_PARAMETER],
+        responses={201: AnswerSavedOutput, 200: AnswerSavedOutput, **errors(400, 404), 409: NOT_HELD},
+    )
     def post(self, request: Request, project_id: int) -> Response:
+        """201 with the saved answer; 200 for a retried idempotency key (saved once)."""
         project = project_get_for_user(user=request.user, project_id=project_id)
         data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
@@ -170,6 +268,17 @@ class UndoApi(APIView):
     class Input(serializers.Serializer[None]):
         item = serializers.IntegerField()
 
+    class Output(serializers.Serializer[None]):
+        item = HeldItemOutput(help_text="The item, held by the caller again.")
+        queue = QueueOutput(allow_null=True, help_text="The refreshed queue with `?queue=1`, else null.")
+
+    @extend_schema(
+        request=Input,
+        parameters=[QUEUE_PARAMETER],
+        responses={200: Output, **errors(400, 404), 409: error_response(409, "No answer of the caller's to undo.", (
+            "Nothing to undo for item 12: it has no answer of yours.", {"item": 12}
+        ))},
+    )  # fmt: skip
     def post(self, request: Request, project_id: int) -> Response:
         project = project_get_for_user(user=request.user, project_id=project_id)
         data = self.Input(data=request.data)
@@ -181,6 +290,10 @@ class UndoApi(APIView):
 class HistoryApi(APIView):
     """The caller's ten most recent answers in the project, newest first."""
 
+    class Output(serializers.Serializer[None]):
+        answers = AnswerOutput(many=True)
+
+    @extend_schema(responses={200: Output, **errors(404)})
     def get(self, request: Request, project_id: int) -> Response:
         project = project_get_for_user(user=request.user, project_id=project_id)
         return Response({"answers": [answer_data(a) for a in answer_history(project=project, annotator=request.user)]})

@@ -1,4 +1,6 @@
 from django.http import FileResponse, StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import MultiPartParser
@@ -6,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from labeling.api.schema import error_response, errors
 from labeling.exceptions import NotFoundError, RetrainAlreadyActiveError
 from labeling.exports import FORMATS, export_rows, render
 from labeling.models import EmbeddingSet, Item, ModelVersion, Project
@@ -29,6 +32,32 @@ class ProjectOutput(serializers.ModelSerializer[Project]):
         return [c.name for c in project.label_classes.all()]
 
 
+class EmbeddingProgressOutput(serializers.Serializer[None]):
+    status = serializers.CharField()
+    done = serializers.IntegerField()
+    total = serializers.IntegerField(allow_null=True)
+    items = serializers.IntegerField()
+    error = serializers.CharField(allow_blank=True)
+
+
+class ProgressOutput(serializers.Serializer[None]):
+    labels_spent = serializers.IntegerField()
+    label_budget = serializers.IntegerField()
+    labeled_items = serializers.IntegerField()
+    pool_items = serializers.IntegerField()
+    eval_items = serializers.IntegerField()
+    labels_behind = serializers.IntegerField()
+    model_version = serializers.IntegerField(allow_null=True, help_text="The newest finished model version.")
+    embeddings = EmbeddingProgressOutput(allow_null=True, help_text="null for a project without an encoder.")
+
+
+class ProjectDetailOutput(ProjectOutput):
+    progress = ProgressOutput()
+
+    class Meta(ProjectOutput.Meta):
+        fields = [*ProjectOutput.Meta.fields, "progress"]
+
+
 def _staff_only(request: Request, what: str) -> None:
     if not request.user.is_staff:
         raise PermissionDenied(f"Only staff can {what}.")
@@ -44,10 +73,12 @@ class ProjectListApi(APIView):
         strategy = serializers.CharField(max_length=50, default=DEFAULT_STRATEGY)
         encoder = serializers.CharField(max_length=50, default="", allow_blank=True)
 
+    @extend_schema(responses={200: ProjectOutput(many=True)})
     def get(self, request: Request) -> Response:
         projects = project_list_for_user(user=request.user).prefetch_related("label_classes")
         return Response(ProjectOutput(projects, many=True).data)
 
+    @extend_schema(request=Input, responses={201: ProjectOutput, **errors(400, 403)})
     def post(self, request: Request) -> Response:
         """Create a project (staff): 201 with the project."""
         _staff_only(request, "create projects")
@@ -60,6 +91,7 @@ class ProjectListApi(APIView):
 
 
 class ProjectDetailApi(APIView):
+    @extend_schema(responses={200: ProjectDetailOutput, **errors(404)})
     def get(self, request: Request, project_id: int) -> Response:
         project = project_get_for_user(user=request.user, project_id=project_id)
         progress = project_progress(project=project)
@@ -81,6 +113,7 @@ class ProjectDetailApi(APIView):
         retrain_every = serializers.IntegerField(min_value=1, required=False)
         strategy = serializers.CharField(max_length=50, required=False)
 
+    @extend_schema(request=UpdateInput, responses={200: ProjectOutput, **errors(400, 403, 404)})
     def patch(self, request: Request, project_id: int) -> Response:
         """Change the budget, retrain_every or strategy (staff), validated as at creation."""
         _staff_only(request, "change a project")
@@ -101,6 +134,17 @@ class ImportApi(APIView):
         text_column = serializers.CharField(max_length=100, default="text")
         label_column = serializers.CharField(max_length=100, default="label")
 
+    class UploadInput(Input):
+        files = serializers.ListField(child=serializers.FileField(), help_text="Images, one zip, or one CSV/JSONL.")
+
+    class Output(serializers.Serializer[None]):
+        pool = serializers.IntegerField(help_text="Items added to the pool.")
+        eval = serializers.IntegerField(help_text="Items held out for evaluation.")
+
+    @extend_schema(
+        request={"multipart/form-data": UploadInput},
+        responses={201: Output, **errors(400, 403, 404)},
+    )
     def post(self, request: Request, project_id: int) -> Response:
         _staff_only(request, "import items")
         project = project_get_for_user(user=request.user, project_id=project_id)
@@ -117,10 +161,19 @@ class ModelVersionOutput(serializers.ModelSerializer[ModelVersion]):
 
 
 class ModelVersionListApi(APIView):
+    @extend_schema(responses={200: ModelVersionOutput(many=True), **errors(404)})
     def get(self, request: Request, project_id: int) -> Response:
         project = project_get_for_user(user=request.user, project_id=project_id)
         return Response(ModelVersionOutput(model_version_list(project=project), many=True).data)
 
+    @extend_schema(
+        request=None,
+        responses={
+            202: ModelVersionOutput,
+            **errors(403, 404),
+            409: error_response(409, "A retrain is already queued or running, or no label is new since the last."),
+        },
+    )
     def post(self, request: Request, project_id: int) -> Response:
         """Retrain now (staff): 202 with the queued version, 409 while one is queued or running."""
         if not request.user.is_staff:
@@ -136,11 +189,33 @@ class ModelVersionListApi(APIView):
 
 class ExportApi(APIView):
     class QueryInput(serializers.Serializer[None]):
-        format = serializers.ChoiceField(choices=sorted(FORMATS), default="json")
+        format = serializers.ChoiceField(choices=sorted(FORMATS), default="json", help_text="The file's format.")
 
+    class RowOutput(serializers.Serializer[None]):
+        item_id = serializers.IntegerField()
+        source_name = serializers.CharField()
+        split = serializers.CharField()
+        text = serializers.CharField(allow_blank=True)
+        image_url = serializers.CharField(allow_blank=True)
+        label = serializers.CharField()
+        annotator = serializers.CharField()
+        labeled_at = serializers.DateTimeField()
+        duration_ms = serializers.IntegerField()
+
+    @extend_schema(
+        operation_id="projects_export_retrieve",
+        parameters=[QueryInput],
+        responses={
+            **{(200, media_type): OpenApiTypes.STR for media_type in FORMATS.values()},
+            (200, "application/json"): RowOutput(many=True),
+            **errors(400, 404),
+        },
+    )
     def get(self, request: Request, project_id: int) -> StreamingHttpResponse:
+        """Every label of the project, oldest first, as a file (JSON, JSON Lines or CSV)."""
         project = project_get_for_user(user=request.user, project_id=project_id)
-        query = self.QueryInput(data=request.query_params)
+        # A plain dict, not the QueryDict: DRF reads a blank `?format=` from a QueryDict as "not given".
+        query = self.QueryInput(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         fmt = query.validated_data["format"]
         response = StreamingHttpResponse(render(export_rows(project=project), fmt), content_type=FORMATS[fmt])
@@ -149,6 +224,7 @@ class ExportApi(APIView):
 
 
 class ItemImageApi(APIView):
+    @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY, **errors(404)})
     def get(self, request: Request, item_id: int) -> FileResponse:
         item = Item.objects.filter(pk=item_id).first()
         if item is None or not item.image:

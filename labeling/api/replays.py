@@ -2,12 +2,15 @@
 
 from django.http import HttpResponse
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from labeling.api.schema import error_response, errors
 from labeling.artifacts import bytes_load
 from labeling.exceptions import NotFoundError
 from labeling.models import StrategyReplay
@@ -51,10 +54,23 @@ class ReplayListApi(APIView):
         batch_size = serializers.IntegerField(required=False, min_value=1)
         seeds = serializers.IntegerField(required=False, min_value=1, max_value=MAX_SEEDS, default=3)
 
+    @extend_schema(responses={200: ReplayOutput(many=True), **errors(404)})
     def get(self, request: Request, project_id: int) -> Response:
         project = project_get_for_user(user=request.user, project_id=project_id)
         return Response(ReplayOutput(replay_list(project=project), many=True).data)
 
+    @extend_schema(
+        request=Input,
+        responses={
+            202: ReplayOutput,
+            **errors(400, 403, 404),
+            409: error_response(
+                409,
+                "A replay of the project is already queued or running.",
+                ("A replay of project 'digits' is already queued or running.", {"project": 7}),
+            ),
+        },
+    )
     def post(self, request: Request, project_id: int) -> Response:
         """Start a replay (staff): 202 with the queued replay; 409 while one is queued or running."""
         if not request.user.is_staff:
@@ -67,12 +83,17 @@ class ReplayListApi(APIView):
 
 
 class ReplayDetailApi(APIView):
+    @extend_schema(responses={200: ReplayDetailOutput, **errors(404)})
     def get(self, request: Request, project_id: int, replay_id: int) -> Response:
         project = project_get_for_user(user=request.user, project_id=project_id)
         return Response(ReplayDetailOutput(replay_get(project=project, replay_id=replay_id)).data)
 
 
 class ReplayPlotApi(APIView):
+    @extend_schema(
+        operation_id="projects_replays_plot_retrieve",
+        responses={(200, "image/svg+xml"): OpenApiTypes.STR, **errors(404)},
+    )
     def get(self, request: Request, project_id: int, replay_id: int) -> HttpResponse:
         project = project_get_for_user(user=request.user, project_id=project_id)
         replay = replay_get(project=project, replay_id=replay_id)
