@@ -88,6 +88,20 @@ def test_unknown_export_format_gives_400(api, reviews):
     }
 
 
+def test_a_blank_export_format_gives_400_not_a_default(api, reviews):
+    response = api.get(f"/api/projects/{reviews.pk}/export/?format=")
+    assert response.status_code == 400
+    assert response.json() == {
+        "message": "Invalid input.",
+        "extra": {"fields": {"format": ['"" is not a valid choice.']}},
+    }
+
+
+def test_export_without_a_format_is_json(api, reviews):
+    response = api.get(f"/api/projects/{reviews.pk}/export/")
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+
+
 def test_export_needs_access(reviews):
     assert APIClient().get(f"/api/projects/{reviews.pk}/export/?format=csv").status_code == 401
     stranger = APIClient()
