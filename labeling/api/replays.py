@@ -3,7 +3,7 @@
 from django.http import HttpResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
@@ -19,6 +19,11 @@ from labeling.selectors.replays import replay_get, replay_list
 from labeling.services.replays import MAX_SEEDS, replay_request
 
 
+class RecommendationOutput(serializers.Serializer[None]):
+    strategy = serializers.CharField(allow_null=True, help_text="null when the replay recommends none.")
+    reason = serializers.CharField()
+
+
 class ReplayOutput(serializers.ModelSerializer[StrategyReplay]):
     progress = serializers.SerializerMethodField()
     recommendation = serializers.SerializerMethodField()
@@ -32,7 +37,8 @@ class ReplayOutput(serializers.ModelSerializer[StrategyReplay]):
     def get_progress(self, replay: StrategyReplay) -> dict[str, int]:
         return {"done": replay.runs_done, "total": replay.runs_total}
 
-    def get_recommendation(self, replay: StrategyReplay) -> dict[str, str] | None:
+    @extend_schema_field(RecommendationOutput(allow_null=True))
+    def get_recommendation(self, replay: StrategyReplay) -> dict[str, str | None] | None:
         return replay.result.get("recommendation")
 
     def get_plot_url(self, replay: StrategyReplay) -> str | None:

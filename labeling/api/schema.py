@@ -6,7 +6,8 @@ Each view declares its bodies, success status and errors next to itself, for exa
 
 `errors` gives each status the `Error` schema and an example. Two answers every view shares are
 added by `add_shared_errors` for all operations: 401 where the operation needs a login, and 413
-where it takes a body (Django refuses one past DATA_UPLOAD_MAX_MEMORY_SIZE, files aside). 404 is
+and 415 where it takes a body (Django refuses one past DATA_UPLOAD_MAX_MEMORY_SIZE, files aside;
+DRF one of a content type the view does not parse). 404 is
 not shared: declare it where a path names a project or another object.
 """
 
@@ -36,7 +37,11 @@ class ErrorOutput(serializers.Serializer[None]):
 
 # One example per status, the wording the API really answers with.
 _EXAMPLES: dict[int, tuple[str, str, dict[str, Any]]] = {
-    400: ("Invalid input", "Invalid input.", {"fields": {"label_budget": ["Ensure this value is at least 1."]}}),
+    400: (
+        "Invalid input",
+        "Invalid input.",
+        {"fields": {"label_budget": ["Ensure this value is greater than or equal to 1."]}},
+    ),
     401: ("Not logged in", "Authentication credentials were not provided.", {}),
     403: ("Not staff", "Only staff can change a project.", {}),
     404: ("Not yours", "Project 7 does not exist or is not yours.", {}),
@@ -46,6 +51,7 @@ _EXAMPLES: dict[int, tuple[str, str, dict[str, Any]]] = {
         "The request body is larger than the 2621440 bytes the API accepts.",
         {"limit_bytes": 2621440},
     ),
+    415: ("Wrong content type", 'Unsupported media type "text/plain" in request.', {}),
 }
 
 _DESCRIPTIONS = {
@@ -55,6 +61,7 @@ _DESCRIPTIONS = {
     404: "No such object, or one the caller may not see.",
     409: "The request conflicts with the current state; nothing was saved.",
     413: "The body is larger than DATA_UPLOAD_MAX_MEMORY_SIZE; nothing was read.",
+    415: "The body's Content-Type is not one the operation reads.",
 }
 
 
@@ -76,7 +83,7 @@ def errors(*statuses: int) -> dict[int, Any]:
 
 
 def add_shared_errors(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
-    """Postprocessing hook: 401 on every operation that needs a login, 413 on every one with a body."""
+    """Postprocessing hook: 401 on every operation that needs a login, 413 and 415 on every one with a body."""
     error_ref = {"$ref": "#/components/schemas/Error"}
     for path_item in result.get("paths", {}).values():
         for operation in path_item.values():
@@ -85,6 +92,7 @@ def add_shared_errors(result: dict[str, Any], generator: Any, request: Any, publ
                 responses.setdefault("401", _response(401, error_ref))
             if "requestBody" in operation:
                 responses.setdefault("413", _response(413, error_ref))
+                responses.setdefault("415", _response(415, error_ref))
     return result
 
 
