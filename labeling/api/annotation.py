@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -238,6 +238,14 @@ class _AnswerCreateApi(APIView, ABC):
         return Response(body, status=status.HTTP_201_CREATED if saved.created else status.HTTP_200_OK)
 
 
+@extend_schema_view(post=extend_schema(examples=[
+    OpenApiExample("Label", request_only=True, value={
+        "item": 12, "label": "cat", "duration_ms": 900, "idempotency_key": "0b7e3c52-5b0e-4c61-9a55-3f1f0f2d8e11",
+    }),
+    OpenApiExample("Change an answer", request_only=True, value={
+        "item": 12, "label": "dog", "previous": {"kind": "label", "label": "cat"},
+    }),
+]))  # fmt: skip
 class LabelCreateApi(_AnswerCreateApi):
     class Input(AnswerInput):
         label = serializers.CharField(max_length=100)
@@ -250,6 +258,10 @@ class LabelCreateApi(_AnswerCreateApi):
         )  # fmt: skip
 
 
+@extend_schema_view(post=extend_schema(examples=[
+    OpenApiExample("Unsure", request_only=True, value={"item": 12, "reason": "unsure"}),
+    OpenApiExample("With a note", request_only=True, value={"item": 12, "reason": "note", "note": "Two digits."}),
+]))  # fmt: skip
 class SkipCreateApi(_AnswerCreateApi):
     class Input(AnswerInput):
         reason = serializers.ChoiceField(choices=Skip.Reason.choices)

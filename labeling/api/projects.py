@@ -1,6 +1,6 @@
 from django.http import FileResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import MultiPartParser
@@ -78,7 +78,14 @@ class ProjectListApi(APIView):
         projects = project_list_for_user(user=request.user).prefetch_related("label_classes")
         return Response(ProjectOutput(projects, many=True).data)
 
-    @extend_schema(request=Input, responses={201: ProjectOutput, **errors(400, 403)})
+    @extend_schema(
+        request=Input,
+        responses={201: ProjectOutput, **errors(400, 403)},
+        examples=[OpenApiExample("Reviews", request_only=True, value={
+            "name": "reviews", "modality": "text", "classes": ["fresh", "rotten"], "label_budget": 500,
+            "retrain_every": 20, "strategy": "margin", "encoder": "minilm-l6",
+        })],
+    )  # fmt: skip
     def post(self, request: Request) -> Response:
         """Create a project (staff): 201 with the project."""
         _staff_only(request, "create projects")
@@ -113,7 +120,11 @@ class ProjectDetailApi(APIView):
         retrain_every = serializers.IntegerField(min_value=1, required=False)
         strategy = serializers.CharField(max_length=50, required=False)
 
-    @extend_schema(request=UpdateInput, responses={200: ProjectOutput, **errors(400, 403, 404)})
+    @extend_schema(
+        request=UpdateInput,
+        responses={200: ProjectOutput, **errors(400, 403, 404)},
+        examples=[OpenApiExample("Raise the budget", request_only=True, value={"label_budget": 800})],
+    )
     def patch(self, request: Request, project_id: int) -> Response:
         """Change the budget, retrain_every or strategy (staff), validated as at creation."""
         _staff_only(request, "change a project")

@@ -3,7 +3,7 @@
 from django.http import HttpResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
@@ -67,6 +67,11 @@ class ReplayListApi(APIView):
 
     @extend_schema(
         request=Input,
+        examples=[
+            OpenApiExample(
+                "Margin and BADGE", request_only=True, value={"strategies": ["margin", "badge"], "batch_size": 20}
+            )
+        ],
         responses={
             202: ReplayOutput,
             **errors(400, 403, 404),
