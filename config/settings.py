@@ -178,6 +178,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON bodies only: a form-encoded blank field reads as "not given" in DRF and would be skipped,
+    # not refused. Upload endpoints set parser_classes = [MultiPartParser] themselves.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "labeling.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "labeling.api.errors.exception_handler",
     # `?format=` belongs to the export endpoint, not to DRF's content negotiation.
