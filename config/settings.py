@@ -10,6 +10,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("TWEEZER_VAR_DIR", BASE_DIR / "var")).resolve()
@@ -20,9 +21,20 @@ def _env_bool(name: str, default: bool) -> bool:
     return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
 
 
+# Served over HTTPS (directly or behind a TLS proxy): secure cookies, HSTS, redirects to https,
+# and a secret key that must come from the environment, so `manage.py check --deploy` is clean.
+HTTPS = _env_bool("TWEEZER_HTTPS", False)
+
+
 def _secret_key() -> str:
-    """TWEEZER_SECRET_KEY, else a random key kept in var/ so sessions survive restarts."""
-    if key := os.environ.get("TWEEZER_SECRET_KEY"):
+    """TWEEZER_SECRET_KEY, else (not under TWEEZER_HTTPS) a random key kept in var/ so sessions survive restarts."""
+    key = os.environ.get("TWEEZER_SECRET_KEY", "")
+    if HTTPS and (len(key) < 50 or len(set(key)) < 5):
+        raise ImproperlyConfigured(
+            "TWEEZER_HTTPS=1 needs TWEEZER_SECRET_KEY from the environment: 50 or more random characters, the same "
+            "on every web process and worker (python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+        )
+    if key:
         return key
     key_file = VAR_DIR / "secret_key"
     if not key_file.exists():
@@ -81,6 +93,18 @@ TEMPLATES = [
         },
     },
 ]
+
+if HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("TWEEZER_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    if _env_bool("TWEEZER_BEHIND_PROXY", False):
+        # Only behind a proxy that sets X-Forwarded-Proto itself and drops a client's: trusting it otherwise
+        # would let any client claim https.
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- Database -------------------------------------------------------------------------------
 # SQLite is shared by the web processes and the Celery worker, so every transaction that may
@@ -158,12 +182,22 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON bodies only: a form-encoded blank field reads as "not given" in DRF and would be skipped,
+    # not refused. Upload endpoints set parser_classes = [MultiPartParser] themselves.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "labeling.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "labeling.api.errors.exception_handler",
     # `?format=` belongs to the export endpoint, not to DRF's content negotiation.
     "URL_FORMAT_OVERRIDE": None,
 }
-SPECTACULAR_SETTINGS = {"TITLE": "Tweezer API", "VERSION": "0.1.0"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Tweezer API",
+    "VERSION": "0.1.0",
+    "DESCRIPTION": 'Every 4xx answers `{"message": "...", "extra": {...}}` (the `Error` schema).',
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SERVE_INCLUDE_SCHEMA": False,  # request and response components apart: read-only fields are not inputs
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "labeling.api.schema.add_shared_errors"],
+}
 
 # --- Celery ---------------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -1,7 +1,7 @@
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 
 from labeling.api.annotation import HistoryApi, LabelCreateApi, NextItemApi, QueueApi, SkipCreateApi, UndoApi
+from labeling.api.auth import TokenApi
 from labeling.api.exports import ExportApi, ModelFileApi, PredictionsApi
 from labeling.api.members import MemberDetailApi, MemberListApi
 from labeling.api.projects import (
@@ -16,7 +16,7 @@ from labeling.api.replays import ReplayDetailApi, ReplayListApi, ReplayPlotApi
 app_name = "labeling"
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="auth-token"),
+    path("auth/token/", TokenApi.as_view(), name="auth-token"),
     path("projects/", ProjectListApi.as_view(), name="project-list"),
     path("projects/<int:project_id>/", ProjectDetailApi.as_view(), name="project-detail"),
     path("projects/<int:project_id>/next-item/", NextItemApi.as_view(), name="next-item"),

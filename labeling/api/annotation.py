@@ -12,11 +12,14 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.urls import reverse
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from labeling.api.annotation_outputs import AnswerOutput, AnswerSavedOutput, HeldItemOutput, ItemOutput, QueueOutput
+from labeling.api.schema import error_response, errors
 from labeling.exceptions import BudgetReachedError
 from labeling.models import Assignment, Item, Project, Skip
 from labeling.permissions import Action, project_for
@@ -85,6 +88,14 @@ def answer_data(answer: Answer) -> dict[str, Any]:
     return {"item": item_data(answer.item), "answer": answer.as_dict(), "at": answer.at}
 
 
+QUEUE_PARAMETER = OpenApiParameter(
+    "queue", str, enum=["1"], required=False, description="1: answer with the refreshed queue and status too."
+)
+NOT_HELD = error_response(409, "The item is not held by the caller, or its answer changed meanwhile.", (
+    "Item 12 was already labeled '1' at 10:04:31, in another tab or window.", {"item": 12}
+))  # fmt: skip
+
+
 class AnswerInput(serializers.Serializer[None]):
     item = serializers.IntegerField()
     previous = serializers.JSONField(
@@ -102,6 +113,15 @@ class AnswerInput(serializers.Serializer[None]):
 class QueueApi(APIView):
     """The items the caller holds (the first is shown, the rest preloaded), leases renewed."""
 
+    @extend_schema(
+        responses={
+            200: QueueOutput,
+            **errors(404),
+            409: error_response(409, "The label budget is spent; `extra.status` has the status line.", (
+                "Project 'digits' has spent its label budget of 500.", {"status": {"labels_spent": 500}}
+            )),
+        }
+    )  # fmt: skip
     def get(self, request: Request, project_id: int) -> Response:
         project = project_for(user=request.user, project_id=project_id, action=Action.ANNOTATE)
         data = queue_data(project, request.user)
@@ -113,6 +133,11 @@ class QueueApi(APIView):
 class NextItemApi(APIView):
     """The item the caller should label now; the same one until they answer it."""
 
+    class Output(serializers.Serializer[None]):
+        item = ItemOutput(allow_null=True, help_text="null when nothing is left to label.")
+        model_version = serializers.IntegerField(allow_null=True)
+
+    @extend_schema(responses={200: Output, **errors(404, 409)})
     def get(self, request: Request, project_id: int) -> Response:
         project = project_for(user=request.user, project_id=project_id, action=Action.ANNOTATE)
         assignment = assignment_next(project=project, annotator=request.user)
@@ -127,11 +152,20 @@ class _AnswerCreateApi(APIView, ABC):
 
     Input: type[AnswerInput]
 
+    def get_serializer_class(self) -> type[AnswerInput]:
+        """The schema reads each subclass's request body from here."""
+        return self.Input
+
     @abstractmethod
     def save(self, *, project: Project, annotator: AbstractBaseUser, data: dict[str, Any]) -> Saved:
         """Call the service that stores this kind of answer."""
 
+    @extend_schema(
+        parameters=[QUEUE_PARAMETER],
+        responses={201: AnswerSavedOutput, 200: AnswerSavedOutput, **errors(400, 404), 409: NOT_HELD},
+    )
     def post(self, request: Request, project_id: int) -> Response:
+        """201 with the saved answer; 200 for a retried idempotency key (saved once)."""
         project = project_for(user=request.user, project_id=project_id, action=Action.ANNOTATE)
         data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
@@ -140,6 +174,14 @@ class _AnswerCreateApi(APIView, ABC):
         return Response(body, status=status.HTTP_201_CREATED if saved.created else status.HTTP_200_OK)
 
 
+@extend_schema_view(post=extend_schema(examples=[
+    OpenApiExample("Label", request_only=True, value={
+        "item": 12, "label": "cat", "duration_ms": 900, "idempotency_key": "0b7e3c52-5b0e-4c61-9a55-3f1f0f2d8e11",
+    }),
+    OpenApiExample("Change an answer", request_only=True, value={
+        "item": 12, "label": "dog", "previous": {"kind": "label", "label": "cat"},
+    }),
+]))  # fmt: skip
 class LabelCreateApi(_AnswerCreateApi):
     class Input(AnswerInput):
         label = serializers.CharField(max_length=100)
@@ -152,6 +194,10 @@ class LabelCreateApi(_AnswerCreateApi):
         )  # fmt: skip
 
 
+@extend_schema_view(post=extend_schema(examples=[
+    OpenApiExample("Unsure", request_only=True, value={"item": 12, "reason": "unsure"}),
+    OpenApiExample("With a note", request_only=True, value={"item": 12, "reason": "note", "note": "Two digits."}),
+]))  # fmt: skip
 class SkipCreateApi(_AnswerCreateApi):
     class Input(AnswerInput):
         reason = serializers.ChoiceField(choices=Skip.Reason.choices)
@@ -170,6 +216,17 @@ class UndoApi(APIView):
     class Input(serializers.Serializer[None]):
         item = serializers.IntegerField()
 
+    class Output(serializers.Serializer[None]):
+        item = HeldItemOutput(help_text="The item, held by the caller again.")
+        queue = QueueOutput(allow_null=True, help_text="The refreshed queue with `?queue=1`, else null.")
+
+    @extend_schema(
+        request=Input,
+        parameters=[QUEUE_PARAMETER],
+        responses={200: Output, **errors(400, 404), 409: error_response(409, "No answer of the caller's to undo.", (
+            "Nothing to undo for item 12: it has no answer of yours.", {"item": 12}
+        ))},
+    )  # fmt: skip
     def post(self, request: Request, project_id: int) -> Response:
         project = project_for(user=request.user, project_id=project_id, action=Action.ANNOTATE)
         data = self.Input(data=request.data)
@@ -181,6 +238,10 @@ class UndoApi(APIView):
 class HistoryApi(APIView):
     """The caller's ten most recent answers in the project, newest first."""
 
+    class Output(serializers.Serializer[None]):
+        answers = AnswerOutput(many=True)
+
+    @extend_schema(responses={200: Output, **errors(404)})
     def get(self, request: Request, project_id: int) -> Response:
         project = project_for(user=request.user, project_id=project_id, action=Action.ANNOTATE)
         return Response({"answers": [answer_data(a) for a in answer_history(project=project, annotator=request.user)]})

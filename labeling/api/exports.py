@@ -6,11 +6,12 @@ from typing import Any
 
 from django.http import HttpResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from labeling.api.schema import error_response
 from labeling.exceptions import InvalidExportError, ModelNotExportableError, NotFoundError
 from labeling.exports.csv_safe import csv_lines
 from labeling.exports.formats import FORMATS
@@ -20,10 +21,8 @@ from labeling.models import Item, ModelVersion, Project
 from labeling.permissions import Action, project_for
 from labeling.selectors.predictions import Predictions, predictions_latest
 
-ERROR = inline_serializer("Error", {"message": serializers.CharField(), "extra": serializers.DictField()})
 
-
-def _errors(*codes: int) -> dict[int, OpenApiResponse]:
+def _errors(*codes: int) -> dict[int, Any]:
     meaning = {
         400: "bad parameters",
         401: "not logged in",
@@ -31,7 +30,7 @@ def _errors(*codes: int) -> dict[int, OpenApiResponse]:
         404: "no such project (or not a member), version or predictions",
         409: "no model file to give",
     }
-    return {code: OpenApiResponse(ERROR, description=meaning[code]) for code in codes}
+    return {code: error_response(code, meaning[code]) for code in codes}
 
 
 class ExportApi(APIView):
@@ -59,7 +58,7 @@ class ExportApi(APIView):
     )  # fmt: skip
     def get(self, request: Request, project_id: int) -> StreamingHttpResponse:
         project = project_for(user=request.user, project_id=project_id, action=Action.READ)
-        query = self.QueryInput(data=request.query_params)
+        query = self.QueryInput(data=request.query_params.dict())  # a QueryDict reads a blank ?format= as absent
         query.is_valid(raise_exception=True)
         name, extras = query.validated_data["format"], query.validated_data["columns"]
         fmt = FORMATS[name]
@@ -105,7 +104,7 @@ class PredictionsApi(APIView):
     )  # fmt: skip
     def get(self, request: Request, project_id: int) -> StreamingHttpResponse:
         project = project_for(user=request.user, project_id=project_id, action=Action.READ)
-        query = self.QueryInput(data=request.query_params)
+        query = self.QueryInput(data=request.query_params.dict())  # a QueryDict reads a blank ?format= as absent
         query.is_valid(raise_exception=True)
         predictions = predictions_latest(project=project)
         if predictions is None:

@@ -1,22 +1,18 @@
 """Members of a project and their roles over REST; owners only (labeling.permissions, MANAGE)."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from labeling.api.schema import error_response
 from labeling.models import Membership
 from labeling.permissions import Action, project_for
 from labeling.selectors.members import member_list
 from labeling.services.members import member_add, member_remove, member_role_set
-
-
-class ErrorOutput(serializers.Serializer[None]):
-    """The API's one error shape (labeling.api.errors)."""
-
-    message = serializers.CharField()
-    extra = serializers.DictField()
 
 
 class MemberOutput(serializers.ModelSerializer[Membership]):
@@ -28,13 +24,13 @@ class MemberOutput(serializers.ModelSerializer[Membership]):
         fields = ["user_id", "username", "role"]
 
 
-def _errors(*codes: int) -> dict[int, OpenApiResponse]:
+def _errors(*codes: int) -> dict[int, Any]:
     meaning = {
         400: "Invalid input: an unknown role or user name, an existing member, or the last owner.",
         403: "The caller's role on the project is not owner.",
         404: "No such project, or not the caller's (one body for both); or the user is not a member.",
     }
-    return {code: OpenApiResponse(ErrorOutput, description=meaning[code]) for code in codes}
+    return {code: error_response(code, meaning[code]) for code in codes}
 
 
 class MemberListApi(APIView):

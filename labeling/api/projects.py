@@ -1,4 +1,6 @@
 from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import MultiPartParser
@@ -6,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from labeling.api.schema import error_response, errors
 from labeling.exceptions import NotFoundError, RetrainAlreadyActiveError
 from labeling.models import EmbeddingSet, Membership, ModelVersion, Project
 from labeling.permissions import Action, item_image_for, project_for
@@ -29,6 +32,32 @@ class ProjectOutput(serializers.ModelSerializer[Project]):
         return [c.name for c in project.label_classes.all()]
 
 
+class EmbeddingProgressOutput(serializers.Serializer[None]):
+    status = serializers.CharField()
+    done = serializers.IntegerField()
+    total = serializers.IntegerField(allow_null=True)
+    items = serializers.IntegerField()
+    error = serializers.CharField(allow_blank=True)
+
+
+class ProgressOutput(serializers.Serializer[None]):
+    labels_spent = serializers.IntegerField()
+    label_budget = serializers.IntegerField()
+    labeled_items = serializers.IntegerField()
+    pool_items = serializers.IntegerField()
+    eval_items = serializers.IntegerField()
+    labels_behind = serializers.IntegerField()
+    model_version = serializers.IntegerField(allow_null=True, help_text="The newest finished model version.")
+    embeddings = EmbeddingProgressOutput(allow_null=True, help_text="null for a project without an encoder.")
+
+
+class ProjectDetailOutput(ProjectOutput):
+    progress = ProgressOutput()
+
+    class Meta(ProjectOutput.Meta):
+        fields = [*ProjectOutput.Meta.fields, "progress"]
+
+
 def _staff_only(request: Request, what: str) -> None:
     if not request.user.is_staff:
         raise PermissionDenied(f"Only staff can {what}.")
@@ -44,10 +73,19 @@ class ProjectListApi(APIView):
         strategy = serializers.CharField(max_length=50, default=DEFAULT_STRATEGY)
         encoder = serializers.CharField(max_length=50, default="", allow_blank=True)
 
+    @extend_schema(responses={200: ProjectOutput(many=True)})
     def get(self, request: Request) -> Response:
         projects = project_list_for_user(user=request.user).prefetch_related("label_classes")
         return Response(ProjectOutput(projects, many=True).data)
 
+    @extend_schema(
+        request=Input,
+        responses={201: ProjectOutput, **errors(400, 403)},
+        examples=[OpenApiExample("Reviews", request_only=True, value={
+            "name": "reviews", "modality": "text", "classes": ["fresh", "rotten"], "label_budget": 500,
+            "retrain_every": 20, "strategy": "margin", "encoder": "minilm-l6",
+        })],
+    )  # fmt: skip
     def post(self, request: Request) -> Response:
         """Create a project (staff): 201 with the project."""
         _staff_only(request, "create projects")
@@ -60,6 +98,7 @@ class ProjectListApi(APIView):
 
 
 class ProjectDetailApi(APIView):
+    @extend_schema(responses={200: ProjectDetailOutput, **errors(404)})
     def get(self, request: Request, project_id: int) -> Response:
         project = project_for(user=request.user, project_id=project_id, action=Action.OPEN)
         progress = project_progress(project=project)
@@ -82,6 +121,11 @@ class ProjectDetailApi(APIView):
         strategy = serializers.CharField(max_length=50, required=False)
         target_score = serializers.FloatField(min_value=0.0, max_value=1.0, required=False, allow_null=True)
 
+    @extend_schema(
+        request=UpdateInput,
+        responses={200: ProjectOutput, **errors(400, 403, 404)},
+        examples=[OpenApiExample("Raise the budget", request_only=True, value={"label_budget": 800})],
+    )
     def patch(self, request: Request, project_id: int) -> Response:
         """Change the budget, retrain_every, strategy or target score (owners), validated as at creation."""
         project = project_for(user=request.user, project_id=project_id, action=Action.MANAGE)
@@ -101,6 +145,17 @@ class ImportApi(APIView):
         text_column = serializers.CharField(max_length=100, default="text")
         label_column = serializers.CharField(max_length=100, default="label")
 
+    class UploadInput(Input):
+        files = serializers.ListField(child=serializers.FileField(), help_text="Images, one zip, or one CSV/JSONL.")
+
+    class Output(serializers.Serializer[None]):
+        pool = serializers.IntegerField(help_text="Items added to the pool.")
+        eval = serializers.IntegerField(help_text="Items held out for evaluation.")
+
+    @extend_schema(
+        request={"multipart/form-data": UploadInput},
+        responses={201: Output, **errors(400, 403, 404)},
+    )
     def post(self, request: Request, project_id: int) -> Response:
         project = project_for(user=request.user, project_id=project_id, action=Action.MANAGE)
         data = self.Input(data=request.data)
@@ -116,10 +171,19 @@ class ModelVersionOutput(serializers.ModelSerializer[ModelVersion]):
 
 
 class ModelVersionListApi(APIView):
+    @extend_schema(responses={200: ModelVersionOutput(many=True), **errors(404)})
     def get(self, request: Request, project_id: int) -> Response:
         project = project_for(user=request.user, project_id=project_id, action=Action.READ)
         return Response(ModelVersionOutput(model_version_list(project=project), many=True).data)
 
+    @extend_schema(
+        request=None,
+        responses={
+            202: ModelVersionOutput,
+            **errors(403, 404),
+            409: error_response(409, "A retrain is already queued or running, or no label is new since the last."),
+        },
+    )
     def post(self, request: Request, project_id: int) -> Response:
         """Retrain now (owners): 202 with the queued version, 409 while one is queued or running."""
         project = project_for(user=request.user, project_id=project_id, action=Action.MANAGE)
@@ -132,6 +196,7 @@ class ModelVersionListApi(APIView):
 
 
 class ItemImageApi(APIView):
+    @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY, **errors(404)})
     def get(self, request: Request, item_id: int) -> FileResponse:
         item = item_image_for(user=request.user, item_id=item_id)
         if not item.image:

@@ -26,6 +26,45 @@ def reviews(annotator):
     return project
 
 
+def test_a_blank_strategy_is_refused_not_skipped(reviews, admin_user):
+    staff = APIClient()
+    staff.force_authenticate(admin_user)
+    as_json = staff.patch(f"/api/projects/{reviews.pk}/", {"strategy": ""}, format="json")
+    assert as_json.status_code == 400
+    assert as_json.json() == {
+        "message": "Invalid input.",
+        "extra": {"fields": {"strategy": ["This field may not be blank."]}},
+    }
+    # A form body, where DRF would read the blank as "not given" and answer 200, is not taken at all.
+    form = "application/x-www-form-urlencoded"
+    as_form = staff.patch(f"/api/projects/{reviews.pk}/", "strategy=", content_type=form)
+    assert as_form.status_code == 415
+    assert as_form.json() == {
+        "message": 'Unsupported media type "application/x-www-form-urlencoded" in request.',
+        "extra": {},
+    }
+    reviews.refresh_from_db()
+    assert reviews.strategy == "auto"
+
+
+def test_a_blank_export_format_gives_400_not_a_default(reviews, admin_user):
+    staff = APIClient()
+    staff.force_authenticate(admin_user)
+    response = staff.get(f"/api/projects/{reviews.pk}/export/?format=")
+    assert response.status_code == 400
+    assert response.json() == {
+        "message": "Invalid input.",
+        "extra": {"fields": {"format": ['"" is not a valid choice.']}},
+    }
+
+
+def test_export_without_a_format_is_json(reviews, admin_user):
+    staff = APIClient()
+    staff.force_authenticate(admin_user)
+    response = staff.get(f"/api/projects/{reviews.pk}/export/")
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+
+
 def test_token_authentication_works_for_scripts(reviews, annotator):
     from rest_framework.authtoken.models import Token
 
