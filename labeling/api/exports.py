@@ -33,6 +33,15 @@ def _errors(*codes: int) -> dict[int, Any]:
     return {code: error_response(code, meaning[code]) for code in codes}
 
 
+_JSON_ROWS = {"type": "array", "items": {"type": "object", "additionalProperties": True}}
+
+
+def _file_responses(description: str, media_types: list[str]) -> dict[tuple[int, str], OpenApiResponse]:
+    """One 200 per media type a file endpoint streams: JSON is an array of rows, zips are bytes, the rest text."""
+    kinds = {"application/json": _JSON_ROWS, "application/zip": OpenApiTypes.BINARY}
+    return {(200, m): OpenApiResponse(kinds.get(m, OpenApiTypes.STR), description=description) for m in media_types}
+
+
 class ExportApi(APIView):
     class QueryInput(serializers.Serializer[None]):
         format = serializers.ChoiceField(choices=sorted(FORMATS), default="json")
@@ -53,7 +62,7 @@ class ExportApi(APIView):
             OpenApiParameter("columns", str, description="Comma-separated extras: " + ", ".join(
                 f"{k} ({', '.join(v)})" for k, v in OPTIONAL_COLUMNS.items())),
         ],
-        responses={(200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="the export, streamed"),
+        responses={**_file_responses("the export, streamed", sorted({f.media_type for f in FORMATS.values()})),
                    **_errors(400, 401, 403, 404, 409)},
     )  # fmt: skip
     def get(self, request: Request, project_id: int) -> StreamingHttpResponse:
@@ -98,8 +107,8 @@ class PredictionsApi(APIView):
     @extend_schema(
         summary="The latest model's class and probabilities for every item it scored, streamed",
         parameters=[OpenApiParameter("format", str, enum=["jsonl", "csv"], default="jsonl")],
-        responses={(200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="item_id, source_name, split, "
-                   "model_version, predicted, probability, then one probability per class"),
+        responses={**_file_responses("item_id, source_name, split, model_version, predicted, probability, then "
+                                     "one probability per class", ["application/x-ndjson", "text/csv"]),
                    **_errors(400, 401, 403, 404, 409)},
     )  # fmt: skip
     def get(self, request: Request, project_id: int) -> StreamingHttpResponse:
