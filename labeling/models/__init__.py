@@ -2,7 +2,7 @@
 
 from labeling.models.embeddings import EmbeddingSet
 from labeling.models.items import Item
-from labeling.models.labels import Assignment, Label, LabelChange, ReviewDecision, Skip
+from labeling.models.labels import Assignment, Label, LabelChange, ReviewChange, ReviewDecision, Skip
 from labeling.models.projects import LabelClass, Membership, Project
 from labeling.models.replays import StrategyReplay
 from labeling.models.training import ItemScore, ModelVersion
@@ -18,6 +18,7 @@ __all__ = [
     "Membership",
     "ModelVersion",
     "Project",
+    "ReviewChange",
     "ReviewDecision",
     "Skip",
     "StrategyReplay",

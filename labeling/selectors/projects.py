@@ -19,8 +19,9 @@ def project_get_for_user(*, user: AbstractBaseUser | AnonymousUser, project_id: 
 
 
 def labels_spent(*, project: Project) -> int:
-    """Answers given in the project: what the label budget counts (skips are not labels)."""
-    return Label.objects.filter(item__project=project).count()
+    """Answers given in the project: what the label budget counts (skips and answers on gold items,
+    which check annotators, are not labels)."""
+    return Label.objects.filter(item__project=project, item__gold=False).count()
 
 
 def labeled_item_count(*, project: Project) -> int:
@@ -74,7 +75,7 @@ class ProjectRow:
 
 def project_rows_for_user(*, user: AbstractBaseUser | AnonymousUser) -> list[ProjectRow]:
     """The project list's rows in one query however many projects there are."""
-    labels = Label.objects.filter(item__project=OuterRef("pk")).order_by().values("item__project")
+    labels = Label.objects.filter(item__project=OuterRef("pk"), item__gold=False).order_by().values("item__project")
     newest = ModelVersion.objects.filter(project=OuterRef("pk"), status=ModelVersion.Status.DONE).order_by("-number")
     projects = project_list_for_user(user=user).annotate(
         n_labels=Coalesce(Subquery(labels.annotate(n=Count("pk")).values("n")[:1]), 0),
