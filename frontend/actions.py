@@ -81,14 +81,29 @@ def replay(request: HttpRequest, project_id: int) -> HttpResponse:
     return _dashboard_action(request, project_id, act)
 
 
+def _share(text: str | None, default: float) -> float:
+    """A percentage typed in the form (10 or 10%) as a share (0.1); blank keeps `default`."""
+    if not (text or "").strip():
+        return default
+    try:
+        return float((text or "").strip().rstrip("%")) / 100
+    except ValueError:
+        raise InvalidProjectError(f"The gold rate must be a percentage, not {text!r}.", {"gold_rate": text}) from None
+
+
 @staff_member_required
 @require_POST
 def project_settings(request: HttpRequest, project_id: int) -> HttpResponse:
     def act(project: Project) -> str:
         retrain_every = _positive_int(request.POST.get("retrain_every"), "retrain every") or project.retrain_every
+        per_item = _positive_int(request.POST.get("labels_per_item"), "labels per item") or project.labels_per_item
         project_update(project=project, strategy=request.POST.get("strategy", project.strategy),
-                       retrain_every=retrain_every)  # fmt: skip
-        return f"Strategy {project.strategy}, a retrain every {project.retrain_every} labels."
+                       retrain_every=retrain_every, labels_per_item=per_item,
+                       resolution=request.POST.get("resolution", project.resolution),
+                       gold_rate=_share(request.POST.get("gold_rate"), project.gold_rate))  # fmt: skip
+        return (f"Strategy {project.strategy}, a retrain every {project.retrain_every} labels. "
+                f"Labels per item {project.labels_per_item}, {project.resolution} resolution, "
+                f"gold rate {project.gold_rate:.0%}.")  # fmt: skip
 
     return _dashboard_action(request, project_id, act)
 

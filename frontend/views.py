@@ -182,6 +182,7 @@ def dashboard(request: HttpRequest, project_id: int) -> HttpResponse:
         "latest_report": _report_rows(progress.latest_version),
         "replay_choices": [name for name in STRATEGY_NAMES if not REGISTRY[name].passive],
         "strategy_names": STRATEGY_NAMES,
+        "resolution_choices": Project.Resolution.choices,
         "members": list(project.members.order_by("username")),
         "replay_defaults": {*DEFAULT_STRATEGIES, project.strategy},
         "active": dashboard_active(project=project),

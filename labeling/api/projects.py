@@ -23,7 +23,8 @@ class ProjectOutput(serializers.ModelSerializer[Project]):
     class Meta:
         model = Project
         fields = ["id", "name", "modality", "classes", "label_budget", "retrain_every", "strategy", "diverse_batches",
-                  "committee_size", "density_beta", "encoder", "adaptation", "finetune_last_block", "metric"]
+                  "committee_size", "density_beta", "encoder", "adaptation", "finetune_last_block", "metric",
+                  "labels_per_item", "resolution", "gold_rate"]
 
     def get_classes(self, project: Project) -> list[str]:
         return [c.name for c in project.label_classes.all()]
@@ -43,6 +44,9 @@ class ProjectListApi(APIView):
         retrain_every = serializers.IntegerField(min_value=1, default=20)
         strategy = serializers.CharField(max_length=50, default=DEFAULT_STRATEGY)
         encoder = serializers.CharField(max_length=50, default="", allow_blank=True)
+        labels_per_item = serializers.IntegerField(min_value=1, max_value=10, default=1)
+        resolution = serializers.ChoiceField(choices=Project.Resolution.choices, default=Project.Resolution.MAJORITY)
+        gold_rate = serializers.FloatField(min_value=0.0, max_value=0.5, default=0.1)
 
     def get(self, request: Request) -> Response:
         projects = project_list_for_user(user=request.user).prefetch_related("label_classes")
@@ -80,9 +84,13 @@ class ProjectDetailApi(APIView):
         label_budget = serializers.IntegerField(min_value=1, required=False)
         retrain_every = serializers.IntegerField(min_value=1, required=False)
         strategy = serializers.CharField(max_length=50, required=False)
+        labels_per_item = serializers.IntegerField(min_value=1, max_value=10, required=False)
+        resolution = serializers.ChoiceField(choices=Project.Resolution.choices, required=False)
+        gold_rate = serializers.FloatField(min_value=0.0, max_value=0.5, required=False)
 
     def patch(self, request: Request, project_id: int) -> Response:
-        """Change the budget, retrain_every or strategy (staff), validated as at creation."""
+        """Change the budget, retrain_every, strategy, labels_per_item, resolution or gold_rate (staff),
+        validated as at creation."""
         _staff_only(request, "change a project")
         project = project_get_for_user(user=request.user, project_id=project_id)
         data = self.UpdateInput(data=request.data)
