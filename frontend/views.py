@@ -19,6 +19,7 @@ from labeling.exceptions import (
 from labeling.guidelines import render_markdown
 from labeling.keys import ACTIONS, class_keys
 from labeling.models import Membership, ModelVersion, Project
+from labeling.selectors.agreement import project_agreement
 from labeling.selectors.dashboard import (
     accuracy_points,
     annotator_rows,
@@ -166,6 +167,7 @@ def dashboard(request: HttpRequest, project_id: int) -> HttpResponse:
     queued = next((v for v in versions if v.status == ModelVersion.Status.QUEUED), None)
     used = progress.budget_used_percent
     points = accuracy_points(project=project)
+    agreement = project_agreement(project=project)
     context = {
         "project": project,
         "progress": progress,
@@ -178,7 +180,8 @@ def dashboard(request: HttpRequest, project_id: int) -> HttpResponse:
         "budget_state": "over" if used >= 100 else "warn" if used >= 90 else "ok",
         "budget_width": min(used, 100.0),
         "waits_for": retrain_waits_for(version=queued) if queued else "",
-        "annotators": annotator_rows(project=project),
+        "annotators": annotator_rows(project=project, agreement=agreement),
+        "agreement": agreement,
         "latest_report": _report_rows(progress.latest_version),
         "replay_choices": [name for name in STRATEGY_NAMES if not REGISTRY[name].passive],
         "strategy_names": STRATEGY_NAMES,
