@@ -89,3 +89,9 @@ class RoleForbiddenError(ApplicationError):
     annotator changing settings). Only members see it: others get ProjectNotFoundError."""
 
     status_code = 403
+
+
+class ItemNotInReviewError(ApplicationError):
+    """A reviewer's decision for an item the policy resolved on its own, or that has no labels."""
+
+    status_code = 409

@@ -11,6 +11,7 @@ from labeling.api.projects import (
     ProjectListApi,
 )
 from labeling.api.replays import ReplayDetailApi, ReplayListApi, ReplayPlotApi
+from labeling.api.reviews import ReviewCreateApi, ReviewQueueApi
 
 app_name = "labeling"
 
@@ -24,6 +25,8 @@ urlpatterns = [
     path("projects/<int:project_id>/skips/", SkipCreateApi.as_view(), name="skip-create"),
     path("projects/<int:project_id>/undo/", UndoApi.as_view(), name="undo"),
     path("projects/<int:project_id>/history/", HistoryApi.as_view(), name="history"),
+    path("projects/<int:project_id>/review-queue/", ReviewQueueApi.as_view(), name="review-queue"),
+    path("projects/<int:project_id>/reviews/", ReviewCreateApi.as_view(), name="review-create"),
     path("projects/<int:project_id>/model-versions/", ModelVersionListApi.as_view(), name="model-versions"),
     path("projects/<int:project_id>/export/", ExportApi.as_view(), name="export"),
     path("projects/<int:project_id>/imports/", ImportApi.as_view(), name="imports"),
