@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from frontend.views import _positive_int, _project_or_404
 from labeling.exceptions import ApplicationError, InvalidProjectError, NothingToRetrainError
 from labeling.models import Project
+from labeling.services.gold import gold_mark, gold_unmark
 from labeling.services.projects import (
     project_budget_set,
     project_member_add_by_name,
@@ -104,6 +105,30 @@ def project_settings(request: HttpRequest, project_id: int) -> HttpResponse:
         return (f"Strategy {project.strategy}, a retrain every {project.retrain_every} labels. "
                 f"Labels per item {project.labels_per_item}, {project.resolution} resolution, "
                 f"gold rate {project.gold_rate:.0%}.")  # fmt: skip
+
+    return _dashboard_action(request, project_id, act)
+
+
+@staff_member_required
+@require_POST
+def gold(request: HttpRequest, project_id: int) -> HttpResponse:
+    """Mark gold items from lines of "item id, class", or unmark one (`unmark` = its id)."""
+
+    def act(project: Project) -> str:
+        if request.POST.get("unmark"):
+            item_id = _whole_number(request.POST["unmark"], "Choose a gold item to unmark.")
+            gold_unmark(project=project, item_ids=[item_id])
+            return f"Item {item_id} is an ordinary item again; answers on it now count as labels."
+        answers = []
+        for line in request.POST.get("answers", "").splitlines():
+            if line.strip():
+                item, _, label = line.replace(",", " ").strip().partition(" ")
+                answers.append((_whole_number(item, f"Each line is an item id and a class, not {line!r}."),
+                                label.strip()))  # fmt: skip
+        if not answers:
+            raise InvalidProjectError("Give one gold item per line: its id and its known class.", {})
+        total = gold_mark(project=project, answers=answers)
+        return f"{len(answers)} item(s) marked as gold; the project has {total} gold items."
 
     return _dashboard_action(request, project_id, act)
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("projects/<int:project_id>/import/", views.import_items, name="import"),
     path("projects/<int:project_id>/settings/", actions.project_settings, name="settings"),
     path("projects/<int:project_id>/members/", actions.members, name="members"),
+    path("projects/<int:project_id>/gold/", actions.gold, name="gold"),
     path("projects/<int:project_id>/annotate/", views.annotate, name="annotate"),
     path("projects/<int:project_id>/review/", review.review, name="review"),
     path("projects/<int:project_id>/guidelines/", views.guidelines, name="guidelines"),

@@ -187,6 +187,7 @@ def dashboard(request: HttpRequest, project_id: int) -> HttpResponse:
         "strategy_names": STRATEGY_NAMES,
         "resolution_choices": Project.Resolution.choices,
         "members": list(project.members.order_by("username")),
+        "gold_items": list(project.items.filter(gold=True).select_related("gold_class").order_by("id")),
         "replay_defaults": {*DEFAULT_STRATEGIES, project.strategy},
         "active": dashboard_active(project=project),
     }

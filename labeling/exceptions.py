@@ -95,3 +95,7 @@ class ItemNotInReviewError(ApplicationError):
     """A reviewer's decision for an item the policy resolved on its own, or that has no labels."""
 
     status_code = 409
+
+
+class InvalidGoldError(ApplicationError):
+    """Gold answers that cannot be marked: unknown items or classes, evaluation items, labeled items."""

@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.authtoken.views import obtain_auth_token
 
 from labeling.api.annotation import HistoryApi, LabelCreateApi, NextItemApi, QueueApi, SkipCreateApi, UndoApi
+from labeling.api.gold import GoldDetailApi, GoldListApi
 from labeling.api.projects import (
     ExportApi,
     ImportApi,
@@ -27,6 +28,8 @@ urlpatterns = [
     path("projects/<int:project_id>/history/", HistoryApi.as_view(), name="history"),
     path("projects/<int:project_id>/review-queue/", ReviewQueueApi.as_view(), name="review-queue"),
     path("projects/<int:project_id>/reviews/", ReviewCreateApi.as_view(), name="review-create"),
+    path("projects/<int:project_id>/gold/", GoldListApi.as_view(), name="gold"),
+    path("projects/<int:project_id>/gold/<int:item_id>/", GoldDetailApi.as_view(), name="gold-detail"),
     path("projects/<int:project_id>/model-versions/", ModelVersionListApi.as_view(), name="model-versions"),
     path("projects/<int:project_id>/export/", ExportApi.as_view(), name="export"),
     path("projects/<int:project_id>/imports/", ImportApi.as_view(), name="imports"),

@@ -114,9 +114,10 @@ def label_submit(
         return replay
     _claim(project, item, annotator, previous)
     label = Label.objects.filter(item=item, annotator=annotator).first()
-    if label is None and not item.gold:  # gold answers check the annotator; they cost no budget
-        Project.objects.select_for_update().filter(pk=project.pk).first()  # budget checks one at a time
-        budget_check(project=project)
+    if label is None:
+        if not item.gold:  # gold answers check the annotator; they cost no budget
+            Project.objects.select_for_update().filter(pk=project.pk).first()  # budget checks one at a time
+            budget_check(project=project)
         Label.objects.create(item=item, annotator=annotator, label_class=label_class, duration_ms=duration_ms)
     elif label.label_class_id != label_class.pk:
         Label.objects.filter(pk=label.pk).update(label_class=label_class, duration_ms=duration_ms)
