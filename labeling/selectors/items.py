@@ -93,7 +93,7 @@ def audit_due(*, project: Project) -> bool:
     down: at 5%, the 20th, 40th, ... items served are audit items."""
     if project.audit_fraction <= 0 or Item.objects.filter(project=project, split=Item.Split.EVAL).exists():
         return False
-    served = Assignment.objects.filter(item__project=project).values("item_id").distinct().count()
+    served = Assignment.objects.filter(item__project=project, item__gold=False).values("item_id").distinct().count()
     audited = Item.objects.filter(project=project, audit=True).count()
     return audited < int(project.audit_fraction * (served + 1))
 

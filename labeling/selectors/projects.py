@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from labeling.models import EmbeddingSet, Item, Label, ModelVersion, Project
@@ -25,8 +25,10 @@ def labels_spent(*, project: Project) -> int:
 
 
 def labeled_item_count(*, project: Project) -> int:
-    """Labeled items a model trains on: audit items measure it instead."""
-    return Item.objects.filter(project=project, labels__isnull=False, audit=False).distinct().count()
+    """Labeled items a model trains on: audit items measure it instead; gold items train on their
+    known answer, answered or not."""
+    trained = Q(labels__isnull=False, audit=False, gold=False) | Q(gold=True)
+    return Item.objects.filter(project=project).filter(trained).distinct().count()
 
 
 @dataclass(frozen=True)

@@ -83,7 +83,8 @@ def assignment_queue(*, project: Project, annotator: AbstractBaseUser, size: int
     held.update(expires_at=expires)
     queue = list(held.select_related("item", "model_version").order_by("created_at", "id"))
     retries = _RACE_RETRIES
-    passed: set[int] = set()  # items another annotator was taking: try the next candidate instead
+    held_before = len(queue)
+    passed: set[int] = set()  # items passed over in this top-up: full, or another annotator was taking them
     rng = random.Random()  # audit and gold draws are uniform; they need no seed to be unbiased
     while len(queue) < (size or project.prefetch) and retries:
         gold = gold_candidate(project=project, annotator=annotator, rng=rng) if gold_due(
@@ -99,10 +100,15 @@ def assignment_queue(*, project: Project, annotator: AbstractBaseUser, size: int
         if candidate is None:
             break
         item, version = candidate
-        lease = _take(project, item, annotator, version, expires)
+        wait = len(queue) == held_before  # no item row locked yet in this top-up: safe to wait
+        lease, busy = _take(project, item, annotator, version, expires, wait=wait)
         if lease is None:
             passed.add(item.pk)
-            retries -= 1
+            # An item another top-up is taking right now is passed over for free (the next
+            # candidate excludes it), so twelve annotators asking at once all get items; a
+            # random audit or gold draw, which `passed` does not steer, or an item that filled
+            # up meanwhile, uses up one of the few retries.
+            retries -= 0 if busy and picked is None else 1
             continue
         queue.append(lease)
         if audit is not None:  # from now on a measuring item: never trained on
@@ -112,17 +118,29 @@ def assignment_queue(*, project: Project, annotator: AbstractBaseUser, size: int
 
 
 def _take(
-    project: Project, item: Item, annotator: AbstractBaseUser, version: ModelVersion | None, expires: datetime
-) -> Assignment | None:
-    """A new lease on the item, or None when it has no room left for this annotator.
+    project: Project,
+    item: Item,
+    annotator: AbstractBaseUser,
+    version: ModelVersion | None,
+    expires: datetime,
+    *,
+    wait: bool = True,
+) -> tuple[Assignment | None, bool]:
+    """(a new lease on the item, or None when it has no room left for this annotator; whether
+    another transaction was taking the item at this moment).
 
-    Locks the item's row (skipping it if another transaction holds the lock, which would
-    otherwise deadlock two top-ups that lock in different orders) and counts its labels and open
-    holds against labels_per_item; gold items only need the annotator not to have answered.
+    Locks the item's row and counts its labels and open holds against labels_per_item; gold items
+    only need the annotator not to have answered. With `wait` it waits for a top-up that is taking
+    the item and counts what that one committed; without, it skips the item. Callers wait only
+    while they hold no other item's lock, so two top-ups never wait on each other (no deadlock)
+    and every annotator gets a first item when one has room.
     """
-    locked = Item.objects.select_for_update(skip_locked=True).filter(pk=item.pk).first()
+    # Only the item's row: Item's default ordering joins Project, whose row a plain FOR UPDATE would
+    # lock too, making every other top-up in the project skip every item.
+    rows = Item.objects.filter(pk=item.pk).order_by()
+    locked = rows.select_for_update(of=("self",), skip_locked=not wait).first()
     if locked is None:
-        return None
+        return None, True
     mine = Label.objects.filter(item=item, annotator=annotator).exists() or Assignment.objects.filter(
         item=item, annotator=annotator, status=Assignment.Status.OPEN
     ).exists()
@@ -130,8 +148,8 @@ def _take(
         item=item, status=Assignment.Status.OPEN
     ).count()
     if mine or (not locked.gold and taken >= project.labels_per_item):
-        return None
-    return Assignment.objects.create(item=item, annotator=annotator, model_version=version, expires_at=expires)
+        return None, False
+    return Assignment.objects.create(item=item, annotator=annotator, model_version=version, expires_at=expires), False
 
 
 def assignment_hold(*, project: Project, annotator: AbstractBaseUser, item_id: int) -> Assignment | None:
@@ -149,7 +167,7 @@ def assignment_hold(*, project: Project, annotator: AbstractBaseUser, item_id: i
     if item is None:
         return None
     with transaction.atomic():
-        return _take(project, item, annotator, None, expires)
+        return _take(project, item, annotator, None, expires)[0]
 
 
 def assignment_next(*, project: Project, annotator: AbstractBaseUser) -> Assignment | None:

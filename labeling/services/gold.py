@@ -23,7 +23,8 @@ def gold_mark(*, project: Project, answers: Sequence[tuple[int, str]]) -> int:
     """
     classes = dict(project.label_classes.values_list("name", "pk"))
     wanted = dict(answers)
-    items = {item.pk: item for item in Item.objects.select_for_update().filter(project=project, pk__in=wanted)}
+    rows = Item.objects.select_for_update(of=("self",)).filter(project=project, pk__in=wanted).order_by()
+    items = {item.pk: item for item in rows}
     labeled = dict(
         Label.objects.filter(item_id__in=items).values("item").annotate(n=Count("pk")).values_list("item", "n")
     )
