@@ -63,8 +63,9 @@ def next_item_candidate(
     """The best item to ask next: top of the serving ranking, else the cold-start order.
 
     With several labels per item, items already started come first, best ranked first, so items
-    complete (and resolve) before new ones are opened. `exclude`: item ids to pass over (ones
-    another annotator is taking at this moment).
+    complete (and resolve) before new ones are opened; a started item the ranking no longer
+    scores (it trains on its first label) comes in the cold-start order. `exclude`: item ids to
+    pass over (ones another annotator is taking at this moment).
     """
     version = model_version_serving(project=project)
     k = project.labels_per_item
@@ -72,10 +73,8 @@ def next_item_candidate(
     for only_started in (True, False) if k > 1 else (False,):
         if version is not None:
             ranked = _free(ItemScore.objects.filter(model_version=version), "item_id", annotator, k)
-            ranked = ranked.exclude(item_id__in=exclude).filter(started) if only_started else ranked.exclude(
-                item_id__in=exclude
-            )
-            top = ranked.order_by("rank").select_related("item").first()
+            ranked = ranked.exclude(item_id__in=exclude)
+            top = (ranked.filter(started) if only_started else ranked).order_by("rank").select_related("item").first()
             if top is not None:
                 return top.item, version
         items = items_available(project=project, annotator=annotator).exclude(pk__in=exclude)
