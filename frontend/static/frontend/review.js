@@ -9,7 +9,7 @@
   const $ = (id) => document.getElementById(id);
   const keyToClass = {};
   config.classes.forEach((c) => { if (c.key) keyToClass[c.key] = c.name; });
-  const state = { queue: [], current: null, total: 0, outbox: [], sending: false, skipped: new Set(),
+  const state = { queue: [], current: null, total: 0, outbox: [], sending: false, saves: 0, skipped: new Set(),
                   decided: new Set() };  // decided here: a queue fetched before the save lists them still
 
   function csrf() { return document.querySelector('meta[name="csrf-token"]').content; }
@@ -26,8 +26,8 @@
     box.hidden = !text;
   }
 
-  function take(data) {
-    state.total = data.total;
+  function take(data, stale) {
+    if (!stale) state.total = data.total;  // a count read while a decision was being saved may miss it
     const seen = new Set([...state.decided, ...state.queue.map((row) => row.item.id)]);
     if (state.current) seen.add(state.current.item.id);
     data.items.forEach((row) => { if (!seen.has(row.item.id)) state.queue.push(row); });
@@ -73,9 +73,12 @@
   }
 
   async function refresh() {
+    const saves = state.saves;
+    const busy = () => state.sending || state.outbox.length > 0;
+    const stale = busy();
     const response = await fetch(config.urls.queue, { headers: { Accept: "application/json" } });
     if (!response.ok) return;
-    take(await response.json());
+    take(await response.json(), stale || busy() || state.saves !== saves);
     if (!state.current) next(); else render();
   }
 
@@ -102,6 +105,7 @@
       });
       if (response.ok) {
         state.total = Math.max(0, state.total - 1);
+        state.saves += 1;
         showMessage("Item " + row.item.id + " decided: " + label + ".", "info");
       } else {
         const body = await response.json().catch(() => ({ message: "The server answered " + response.status + "." }));
