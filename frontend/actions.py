@@ -13,6 +13,7 @@ from frontend.views import _positive_int, _project_or_404
 from labeling.exceptions import ApplicationError, InvalidProjectError, NothingToRetrainError
 from labeling.models import Membership, Project
 from labeling.permissions import Action
+from labeling.services.gold import gold_mark, gold_unmark
 from labeling.services.members import member_add, member_remove, member_role_set
 from labeling.services.projects import project_budget_set, project_update
 from labeling.services.replays import replay_request
@@ -78,14 +79,53 @@ def replay(request: HttpRequest, project_id: int) -> HttpResponse:
     return _dashboard_action(request, project_id, act)
 
 
+def _share(text: str | None, default: float) -> float:
+    """A percentage typed in the form (10 or 10%) as a share (0.1); blank keeps `default`."""
+    if not (text or "").strip():
+        return default
+    try:
+        return float((text or "").strip().rstrip("%")) / 100
+    except ValueError:
+        raise InvalidProjectError(f"The gold rate must be a percentage, not {text!r}.", {"gold_rate": text}) from None
+
+
 @login_required
 @require_POST
 def project_settings(request: HttpRequest, project_id: int) -> HttpResponse:
     def act(project: Project) -> str:
         retrain_every = _positive_int(request.POST.get("retrain_every"), "retrain every") or project.retrain_every
+        per_item = _positive_int(request.POST.get("labels_per_item"), "labels per item") or project.labels_per_item
         project_update(project=project, strategy=request.POST.get("strategy", project.strategy),
-                       retrain_every=retrain_every)  # fmt: skip
-        return f"Strategy {project.strategy}, a retrain every {project.retrain_every} labels."
+                       retrain_every=retrain_every, labels_per_item=per_item,
+                       resolution=request.POST.get("resolution", project.resolution),
+                       gold_rate=_share(request.POST.get("gold_rate"), project.gold_rate))  # fmt: skip
+        return (f"Strategy {project.strategy}, a retrain every {project.retrain_every} labels. "
+                f"Labels per item {project.labels_per_item}, {project.resolution} resolution, "
+                f"gold rate {project.gold_rate:.0%}.")  # fmt: skip
+
+    return _dashboard_action(request, project_id, act)
+
+
+@login_required
+@require_POST
+def gold(request: HttpRequest, project_id: int) -> HttpResponse:
+    """Mark gold items from lines of "item id, class", or unmark one (`unmark` = its id)."""
+
+    def act(project: Project) -> str:
+        if request.POST.get("unmark"):
+            item_id = _whole_number(request.POST["unmark"], "Choose a gold item to unmark.")
+            gold_unmark(project=project, item_ids=[item_id])
+            return f"Item {item_id} is an ordinary item again; answers on it now count as labels."
+        answers = []
+        for line in request.POST.get("answers", "").splitlines():
+            if line.strip():
+                item, _, label = line.replace(",", " ").strip().partition(" ")
+                answers.append((_whole_number(item, f"Each line is an item id and a class, not {line!r}."),
+                                label.strip()))  # fmt: skip
+        if not answers:
+            raise InvalidProjectError("Give one gold item per line: its id and its known class.", {})
+        total = gold_mark(project=project, answers=answers)
+        return f"{len(answers)} item(s) marked as gold; the project has {total} gold items."
 
     return _dashboard_action(request, project_id, act)
 

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from frontend import actions, views
+from frontend import actions, review, views
 
 app_name = "frontend"
 
@@ -13,7 +13,9 @@ urlpatterns = [
     path("projects/<int:project_id>/import/", views.import_items, name="import"),
     path("projects/<int:project_id>/settings/", actions.project_settings, name="settings"),
     path("projects/<int:project_id>/members/", actions.members, name="members"),
+    path("projects/<int:project_id>/gold/", actions.gold, name="gold"),
     path("projects/<int:project_id>/annotate/", views.annotate, name="annotate"),
+    path("projects/<int:project_id>/review/", review.review, name="review"),
     path("projects/<int:project_id>/guidelines/", views.guidelines, name="guidelines"),
     path("projects/<int:project_id>/dashboard/", views.dashboard, name="dashboard"),
     path("projects/<int:project_id>/retrain/", actions.retrain, name="retrain"),

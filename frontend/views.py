@@ -22,6 +22,7 @@ from labeling.guidelines import render_markdown
 from labeling.keys import ACTIONS, class_keys
 from labeling.models import Membership, ModelVersion, Project
 from labeling.permissions import ROLE_ACTIONS, Action, project_for, role_of
+from labeling.selectors.agreement import project_agreement
 from labeling.selectors.dashboard import (
     accuracy_points,
     annotator_rows,
@@ -194,6 +195,7 @@ def dashboard(request: HttpRequest, project_id: int) -> HttpResponse:
     used = progress.budget_used_percent
     points = accuracy_points(project=project)
     outlook = curve_outlook(project=project, points=points, fit=curve_fit(project=project, points=points))
+    agreement = project_agreement(project=project)
     context = {
         "project": project,
         "progress": progress,
@@ -208,13 +210,16 @@ def dashboard(request: HttpRequest, project_id: int) -> HttpResponse:
         "budget_state": "over" if used >= 100 else "warn" if used >= 90 else "ok",
         "budget_width": min(used, 100.0),
         "waits_for": retrain_waits_for(version=queued) if queued else "",
-        "annotators": annotator_rows(project=project),
+        "annotators": annotator_rows(project=project, agreement=agreement),
+        "agreement": agreement,
         "latest_report": _report_rows(progress.latest_version),
         "replay_choices": [name for name in STRATEGY_NAMES if not REGISTRY[name].passive],
         "strategy_names": STRATEGY_NAMES,
         "members": list(member_list(project_id=project.pk)),
         "roles": Membership.Role.choices,
         "allowed": _allowed(request, project),
+        "resolution_choices": Project.Resolution.choices,
+        "gold_items": list(project.items.filter(gold=True).select_related("gold_class").order_by("id")),
         "replay_defaults": {*DEFAULT_STRATEGIES, project.strategy},
         "active": dashboard_active(project=project),
     }

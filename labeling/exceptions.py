@@ -106,5 +106,15 @@ class ModelNotExportableError(ApplicationError):
     status_code = 409
 
 
+class ItemNotInReviewError(ApplicationError):
+    """A reviewer's decision for an item the policy resolved on its own, or that has no labels."""
+
+    status_code = 409
+
+
 class InvalidExportError(ApplicationError):
     """An export the project cannot give: a format for the other modality."""
+
+
+class InvalidGoldError(ApplicationError):
+    """Gold answers that cannot be marked: unknown items or classes, evaluation items, labeled items."""

@@ -3,6 +3,7 @@ from django.urls import path
 from labeling.api.annotation import HistoryApi, LabelCreateApi, NextItemApi, QueueApi, SkipCreateApi, UndoApi
 from labeling.api.auth import TokenApi
 from labeling.api.exports import ExportApi, ModelFileApi, PredictionsApi
+from labeling.api.gold import GoldDetailApi, GoldListApi
 from labeling.api.members import MemberDetailApi, MemberListApi
 from labeling.api.projects import (
     ImportApi,
@@ -12,6 +13,7 @@ from labeling.api.projects import (
     ProjectListApi,
 )
 from labeling.api.replays import ReplayDetailApi, ReplayListApi, ReplayPlotApi
+from labeling.api.reviews import ReviewCreateApi, ReviewQueueApi
 
 app_name = "labeling"
 
@@ -25,6 +27,10 @@ urlpatterns = [
     path("projects/<int:project_id>/skips/", SkipCreateApi.as_view(), name="skip-create"),
     path("projects/<int:project_id>/undo/", UndoApi.as_view(), name="undo"),
     path("projects/<int:project_id>/history/", HistoryApi.as_view(), name="history"),
+    path("projects/<int:project_id>/review-queue/", ReviewQueueApi.as_view(), name="review-queue"),
+    path("projects/<int:project_id>/reviews/", ReviewCreateApi.as_view(), name="review-create"),
+    path("projects/<int:project_id>/gold/", GoldListApi.as_view(), name="gold"),
+    path("projects/<int:project_id>/gold/<int:item_id>/", GoldDetailApi.as_view(), name="gold-detail"),
     path("projects/<int:project_id>/model-versions/", ModelVersionListApi.as_view(), name="model-versions"),
     path("projects/<int:project_id>/export/", ExportApi.as_view(), name="export"),
     path("projects/<int:project_id>/model-versions/<int:number>/model", ModelFileApi.as_view(), name="model-file"),

@@ -26,7 +26,8 @@ class ProjectOutput(serializers.ModelSerializer[Project]):
     class Meta:
         model = Project
         fields = ["id", "name", "modality", "classes", "label_budget", "retrain_every", "strategy", "diverse_batches",
-                  "committee_size", "density_beta", "encoder", "adaptation", "finetune_last_block", "metric"]
+                  "committee_size", "density_beta", "encoder", "adaptation", "finetune_last_block", "metric",
+                  "labels_per_item", "resolution", "gold_rate"]
 
     def get_classes(self, project: Project) -> list[str]:
         return [c.name for c in project.label_classes.all()]
@@ -72,6 +73,9 @@ class ProjectListApi(APIView):
         retrain_every = serializers.IntegerField(min_value=1, default=20)
         strategy = serializers.CharField(max_length=50, default=DEFAULT_STRATEGY)
         encoder = serializers.CharField(max_length=50, default="", allow_blank=True)
+        labels_per_item = serializers.IntegerField(min_value=1, max_value=10, default=1)
+        resolution = serializers.ChoiceField(choices=Project.Resolution.choices, default=Project.Resolution.MAJORITY)
+        gold_rate = serializers.FloatField(min_value=0.0, max_value=0.5, default=0.1)
 
     @extend_schema(responses={200: ProjectOutput(many=True)})
     def get(self, request: Request) -> Response:
@@ -120,6 +124,9 @@ class ProjectDetailApi(APIView):
         retrain_every = serializers.IntegerField(min_value=1, required=False)
         strategy = serializers.CharField(max_length=50, required=False)
         target_score = serializers.FloatField(min_value=0.0, max_value=1.0, required=False, allow_null=True)
+        labels_per_item = serializers.IntegerField(min_value=1, max_value=10, required=False)
+        resolution = serializers.ChoiceField(choices=Project.Resolution.choices, required=False)
+        gold_rate = serializers.FloatField(min_value=0.0, max_value=0.5, required=False)
 
     @extend_schema(
         request=UpdateInput,
@@ -127,7 +134,8 @@ class ProjectDetailApi(APIView):
         examples=[OpenApiExample("Raise the budget", request_only=True, value={"label_budget": 800})],
     )
     def patch(self, request: Request, project_id: int) -> Response:
-        """Change the budget, retrain_every, strategy or target score (owners), validated as at creation."""
+        """Change the budget, retrain_every, strategy, labels_per_item, resolution, gold_rate or
+        target score (owners), validated as at creation."""
         project = project_for(user=request.user, project_id=project_id, action=Action.MANAGE)
         data = self.UpdateInput(data=request.data)
         data.is_valid(raise_exception=True)

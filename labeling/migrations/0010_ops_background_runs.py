@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('labeling', '0008_team_roles_resolution'),
+        ('labeling', '0009_team_overlap_gold'),
     ]
 
     operations = [

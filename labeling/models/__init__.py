@@ -2,7 +2,7 @@
 
 from labeling.models.embeddings import EmbeddingRun, EmbeddingSet
 from labeling.models.items import Item
-from labeling.models.labels import Assignment, Label, LabelChange, ReviewDecision, Skip
+from labeling.models.labels import Assignment, Label, LabelChange, ReviewChange, ReviewDecision, Skip
 from labeling.models.projects import LabelClass, Membership, Project
 from labeling.models.replays import StrategyReplay
 from labeling.models.training import ItemScore, ModelVersion
@@ -19,6 +19,7 @@ __all__ = [
     "Membership",
     "ModelVersion",
     "Project",
+    "ReviewChange",
     "ReviewDecision",
     "Skip",
     "StrategyReplay",

@@ -30,6 +30,11 @@ class Item(models.Model):
     audit = models.BooleanField(
         default=False, help_text="Served as an audit item: drawn at random, never trained on; its label measures."
     )
+    gold = models.BooleanField(
+        default=False,
+        help_text="A gold item: its known answer (gold_class) checks annotators; mixed into queues at the "
+        "project's gold_rate, answered once per annotator, never counted as a label.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -39,6 +44,10 @@ class Item(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(split="eval") | models.Q(gold_class__isnull=False),
                 name="item_eval_has_gold",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(gold=True) | models.Q(gold_class__isnull=False, split="pool"),
+                name="item_gold_is_pool_with_answer",
             ),
         ]
 

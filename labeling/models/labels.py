@@ -38,6 +38,21 @@ class ReviewDecision(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
 
+class ReviewChange(models.Model):
+    """History of reviewers' decisions: every decision and every change of one, with the class it
+    replaced, so a reversed decision is never lost."""
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="review_changes")
+    label_class = models.ForeignKey(LabelClass, on_delete=models.PROTECT, related_name="+")
+    previous_class = models.ForeignKey(LabelClass, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
 class LabelChange(models.Model):
     """History of an answer: who set it to what, when, and what it was before.
 
@@ -85,9 +100,11 @@ class Skip(models.Model):
 
 
 class Assignment(models.Model):
-    """An item leased to an annotator until `expires_at`; at most one open assignment per item,
-    so two annotators working at once never get the same item. An expired lease goes back to
-    the pool; the page renews its leases whenever it fetches its queue."""
+    """An item leased to an annotator until `expires_at`; at most one open assignment per item and
+    annotator. An item's labels plus its open leases never exceed the project's labels_per_item
+    (labeling.services.assignments checks it under a lock on the item's row), so with the default
+    of 1 two annotators working at once never get the same item. An expired lease goes back to the
+    pool; the page renews its leases whenever it fetches its queue."""
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
@@ -112,7 +129,7 @@ class Assignment(models.Model):
         ordering = ["created_at", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["item"], condition=models.Q(status="open"), name="assignment_one_open_per_item"
+                fields=["item", "annotator"], condition=models.Q(status="open"), name="assignment_one_open_per_holder"
             ),
         ]
         indexes = [models.Index(fields=["annotator", "status"])]

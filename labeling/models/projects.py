@@ -129,6 +129,12 @@ class Project(models.Model):
         default=Resolution.MAJORITY,
         help_text="How an item's labels become the one label that training, metrics and exports use.",
     )
+    gold_rate = models.FloatField(
+        default=0.1,
+        validators=[MinValueValidator(0.0), MaxValueValidator(0.5)],
+        help_text="Share of each annotator's served items that are gold items (known answers), while any are "
+        "left for them; 0 stops serving them. Nothing happens until an owner marks gold items.",
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="projects", blank=True
     )

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from labeling.charts import ChartPoint
 from labeling.models import EmbeddingSet, Label, ModelVersion, Project, Skip, StrategyReplay
+from labeling.selectors.agreement import ProjectAgreement, project_agreement
 from learner.stopping import Advice, CurveFit, Projection, advise, fit_learning_curve, stability_series, wilson_interval
 
 
@@ -69,14 +70,17 @@ def dashboard_active(*, project: Project) -> bool:
 class AnnotatorRow:
     annotator_id: int
     username: str
-    labels: int
+    labels: int  # answers that count as labels (gold items' do not)
     median_seconds: float | None
     skips: int
     skip_rate: float  # skips / (labels + skips)
-    known: int  # labeled items whose class was known at import (evaluation-style check)
+    known: int  # labeled items whose class was known at import (evaluation-style check), gold items aside
     known_correct: int
-    shared: int = 0  # labeled items someone else labeled too
-    shared_agreeing: int = 0  # ... where the other answer was the same class
+    shared: int = 0  # answers compared with a colleague's on the same item, one per colleague
+    shared_agreeing: int = 0  # ... where the colleague gave the same class
+    kappa: float | None = None  # their Cohen's kappa with colleagues, weighted by items shared
+    gold: int = 0  # gold items answered
+    gold_correct: int = 0
 
     @property
     def agreement(self) -> float | None:
@@ -86,38 +90,42 @@ class AnnotatorRow:
     def known_accuracy(self) -> float | None:
         return self.known_correct / self.known if self.known else None
 
+    @property
+    def gold_accuracy(self) -> float | None:
+        return self.gold_correct / self.gold if self.gold else None
 
-def annotator_rows(*, project: Project) -> list[AnnotatorRow]:
-    """Who labeled what: per annotator their labels, pace, skips, and accuracy where the class is known."""
+
+def annotator_rows(*, project: Project, agreement: ProjectAgreement | None = None) -> list[AnnotatorRow]:
+    """Who labeled what: per annotator their labels, pace, skips, accuracy where the class is known
+    and on gold items, and agreement with colleagues (`agreement`, computed here if not given)."""
     labels = Label.objects.filter(item__project=project)
     per_user: dict[int, list[tuple[int, bool | None]]] = defaultdict(list)
-    for user_id, duration, class_id, gold_id in labels.values_list(
-        "annotator_id", "duration_ms", "label_class_id", "item__gold_class_id"
+    gold: dict[int, list[bool]] = defaultdict(list)
+    for user_id, duration, class_id, gold_id, is_gold in labels.values_list(
+        "annotator_id", "duration_ms", "label_class_id", "item__gold_class_id", "item__gold"
     ):
-        per_user[user_id].append((duration, None if gold_id is None else class_id == gold_id))
+        if is_gold:
+            gold[user_id].append(class_id == gold_id)
+        else:
+            per_user[user_id].append((duration, None if gold_id is None else class_id == gold_id))
     skips = dict(Skip.objects.filter(item__project=project).values("annotator").annotate(n=Count("id"))
                  .values_list("annotator", "n"))  # fmt: skip
-    names = dict(get_user_model().objects.filter(pk__in={*per_user, *skips}).values_list("pk", "username"))
-    answers_of_item: dict[int, list[tuple[int, int]]] = defaultdict(list)  # item -> [(annotator, class)]
-    for item_id, user_id, class_id in labels.values_list("item_id", "annotator_id", "label_class_id"):
-        answers_of_item[item_id].append((user_id, class_id))
-    shared: dict[int, list[bool]] = defaultdict(list)  # annotator -> agreed with the others, per shared item
-    for answers in answers_of_item.values():
-        for user_id, class_id in answers:
-            others = [c for u, c in answers if u != user_id]
-            if others:
-                shared[user_id].append(all(c == class_id for c in others))
+    names = dict(get_user_model().objects.filter(pk__in={*per_user, *skips, *gold}).values_list("pk", "username"))
+    agreement = agreement or project_agreement(project=project)
     rows = []
     for user_id in sorted(names, key=lambda pk: names[pk]):
         answers = per_user.get(user_id, [])
         durations = [d for d, _ in answers if d > 0]
         known = [ok for _, ok in answers if ok is not None]
         n_skips = skips.get(user_id, 0)
+        mine = agreement.per_annotator.get(user_id)
         rows.append(AnnotatorRow(
             user_id, names[user_id], len(answers),
             float(np.median(durations)) / 1000 if durations else None,
             n_skips, n_skips / (len(answers) + n_skips) if answers or n_skips else 0.0,
-            len(known), sum(known), len(shared[user_id]), sum(shared[user_id]),
+            len(known), sum(known),
+            mine.compared if mine else 0, mine.agreed if mine else 0, mine.kappa if mine else None,
+            len(gold[user_id]), sum(gold[user_id]),
         ))  # fmt: skip
     return rows
 

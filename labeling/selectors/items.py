@@ -1,30 +1,55 @@
 import random
+from collections.abc import Collection
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import LessThan
 
 from labeling.models import Assignment, Item, ItemScore, Label, ModelVersion, Project, Skip
 
 
-def _free(queryset: QuerySet[Any], item_ref: str, annotator: AbstractBaseUser | None) -> QuerySet[Any]:
-    """Keep rows whose item (column `item_ref`) nobody has labeled, nobody holds open, nobody
-    skipped as a bad item, and `annotator` did not skip.
+def _room(item_ref: str, labels_per_item: int) -> Any:
+    """Condition: the item's labels plus open holds are still under `labels_per_item`.
 
-    Written as anti-joins per row, so an ordered scan stops at the first free row instead of
-    building the set of all free items first (10 s at 1M items on PostgreSQL; ms this way).
+    At 1 (the default) this is two anti-joins, so an ordered scan stops at the first free row
+    instead of building the set of all free items first (10 s at 1M items on PostgreSQL; ms this
+    way); above 1 it counts per row.
     """
+    labels = Label.objects.filter(item=OuterRef(item_ref))
+    holds = Assignment.objects.filter(item=OuterRef(item_ref), status=Assignment.Status.OPEN)
+    if labels_per_item == 1:
+        return ~Exists(labels) & ~Exists(holds)
+    return LessThan(_count(labels) + _count(holds), labels_per_item)
+
+
+def _count(rows: QuerySet[Any]) -> Coalesce:
+    return Coalesce(Subquery(rows.order_by().values("item").annotate(n=Count("pk")).values("n")[:1]), 0)
+
+
+def _free(
+    queryset: QuerySet[Any], item_ref: str, annotator: AbstractBaseUser | None, labels_per_item: int = 1
+) -> QuerySet[Any]:
+    """Keep rows whose item (column `item_ref`) still needs labels (labels plus open holds under
+    `labels_per_item`), that `annotator` has not labeled, holds or skipped, that nobody skipped as
+    a bad item, and that is not a gold item (those are served by gold_candidate)."""
     skipped = Q(reason=Skip.Reason.BAD) | Q(annotator=annotator) if annotator is not None else Q(reason=Skip.Reason.BAD)
-    return (
-        queryset.filter(~Exists(Label.objects.filter(item=OuterRef(item_ref))))
-        .filter(~Exists(Assignment.objects.filter(item=OuterRef(item_ref), status=Assignment.Status.OPEN)))
-        .filter(~Exists(Skip.objects.filter(skipped, item=OuterRef(item_ref))))
-    )
+    gold = Item.objects.filter(pk=OuterRef(item_ref), gold=True)
+    queryset = queryset.filter(_room(item_ref, labels_per_item))
+    queryset = queryset.filter(~Exists(Skip.objects.filter(skipped, item=OuterRef(item_ref))))
+    if labels_per_item > 1 and annotator is not None:
+        mine = Q(annotator=annotator)
+        queryset = queryset.filter(~Exists(Label.objects.filter(mine, item=OuterRef(item_ref)))).filter(
+            ~Exists(Assignment.objects.filter(mine, item=OuterRef(item_ref), status=Assignment.Status.OPEN))
+        )
+    return queryset.filter(~Exists(gold))
 
 
 def items_available(*, project: Project, annotator: AbstractBaseUser | None = None) -> QuerySet[Item]:
-    """Pool items nobody has labeled or holds, and (given an annotator) that they did not skip."""
-    return _free(Item.objects.filter(project=project, split=Item.Split.POOL), "pk", annotator)
+    """Pool items that still need labels and that (given an annotator) they did not label, hold or skip."""
+    pool = Item.objects.filter(project=project, split=Item.Split.POOL)
+    return _free(pool, "pk", annotator, project.labels_per_item)
 
 
 def model_version_serving(*, project: Project) -> ModelVersion | None:
@@ -33,17 +58,32 @@ def model_version_serving(*, project: Project) -> ModelVersion | None:
 
 
 def next_item_candidate(
-    *, project: Project, annotator: AbstractBaseUser | None = None
+    *, project: Project, annotator: AbstractBaseUser | None = None, exclude: Collection[int] = ()
 ) -> tuple[Item, ModelVersion | None] | None:
-    """The best item to ask next: top of the serving ranking, else the cold-start order."""
+    """The best item to ask next: top of the serving ranking, else the cold-start order.
+
+    With several labels per item, items already started come first, best ranked first, so items
+    complete (and resolve) before new ones are opened; a started item the ranking no longer
+    scores (it trains on its first label) comes in the cold-start order. `exclude`: item ids to
+    pass over (ones another annotator is taking at this moment).
+    """
     version = model_version_serving(project=project)
-    if version is not None:
-        ranked = _free(ItemScore.objects.filter(model_version=version), "item_id", annotator).order_by("rank")
-        top = ranked.select_related("item").first()
-        if top is not None:
-            return top.item, version
-    item = items_available(project=project, annotator=annotator).order_by("cold_rank", "id").first()
-    return (item, None) if item is not None else None
+    k = project.labels_per_item
+    started = Exists(Label.objects.filter(item=OuterRef("item_id")))
+    for only_started in (True, False) if k > 1 else (False,):
+        if version is not None:
+            ranked = _free(ItemScore.objects.filter(model_version=version), "item_id", annotator, k)
+            ranked = ranked.exclude(item_id__in=exclude)
+            top = (ranked.filter(started) if only_started else ranked).order_by("rank").select_related("item").first()
+            if top is not None:
+                return top.item, version
+        items = items_available(project=project, annotator=annotator).exclude(pk__in=exclude)
+        if only_started:
+            items = items.filter(Exists(Label.objects.filter(item=OuterRef("pk"))))
+        item = items.order_by("cold_rank", "id").first()
+        if item is not None:
+            return item, None
+    return None
 
 
 def audit_due(*, project: Project) -> bool:
@@ -52,7 +92,7 @@ def audit_due(*, project: Project) -> bool:
     down: at 5%, the 20th, 40th, ... items served are audit items."""
     if project.audit_fraction <= 0 or Item.objects.filter(project=project, split=Item.Split.EVAL).exists():
         return False
-    served = Assignment.objects.filter(item__project=project).values("item_id").distinct().count()
+    served = Assignment.objects.filter(item__project=project, item__gold=False).values("item_id").distinct().count()
     audited = Item.objects.filter(project=project, audit=True).count()
     return audited < int(project.audit_fraction * (served + 1))
 
@@ -65,3 +105,28 @@ def audit_candidate(*, project: Project, annotator: AbstractBaseUser, rng: rando
         return None
     pivot = rng.randint(bounds["low"], bounds["high"])
     return available.filter(pk__gte=pivot).order_by("pk").first() or available.order_by("pk").first()
+
+
+def gold_due(*, project: Project, annotator: AbstractBaseUser) -> bool:
+    """Whether this annotator's next item should be a gold item: whenever their gold items fall
+    below `gold_rate` of the items served to them (this one included), rounded down; at 0.1 the
+    10th, 20th, ... item they are served."""
+    if project.gold_rate <= 0:
+        return False
+    served = Assignment.objects.filter(item__project=project, annotator=annotator).values("item_id").distinct()
+    gold = served.filter(item__gold=True).count()
+    return gold < int(project.gold_rate * (served.count() + 1))
+
+
+def gold_candidate(*, project: Project, annotator: AbstractBaseUser, rng: random.Random) -> Item | None:
+    """A gold item this annotator was never served, drawn at random so annotators meet them in
+    different orders; labels_per_item does not apply: every annotator answers each one once."""
+    served = Assignment.objects.filter(item=OuterRef("pk"), annotator=annotator)
+    skipped = Skip.objects.filter(item=OuterRef("pk"), annotator=annotator)
+    answered = Label.objects.filter(item=OuterRef("pk"), annotator=annotator)
+    left = list(
+        Item.objects.filter(project=project, gold=True)
+        .filter(~Exists(served), ~Exists(skipped), ~Exists(answered))
+        .values_list("pk", flat=True)
+    )
+    return Item.objects.get(pk=rng.choice(left)) if left else None

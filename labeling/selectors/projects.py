@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from labeling.models import EmbeddingSet, Item, Label, Membership, ModelVersion, Project
@@ -14,13 +14,16 @@ def project_list_for_user(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet
 
 
 def labels_spent(*, project: Project) -> int:
-    """Answers given in the project: what the label budget counts (skips are not labels)."""
-    return Label.objects.filter(item__project=project).count()
+    """Answers given in the project: what the label budget counts (skips and answers on gold items,
+    which check annotators, are not labels)."""
+    return Label.objects.filter(item__project=project, item__gold=False).count()
 
 
 def labeled_item_count(*, project: Project) -> int:
-    """Labeled items a model trains on: audit items measure it instead."""
-    return Item.objects.filter(project=project, labels__isnull=False, audit=False).distinct().count()
+    """Labeled items a model trains on: audit items measure it instead; gold items train on their
+    known answer, answered or not."""
+    trained = Q(labels__isnull=False, audit=False, gold=False) | Q(gold=True)
+    return Item.objects.filter(project=project).filter(trained).distinct().count()
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,7 @@ class ProjectRow:
 
 def project_rows_for_user(*, user: AbstractBaseUser | AnonymousUser) -> list[ProjectRow]:
     """The project list's rows in one query however many projects there are."""
-    labels = Label.objects.filter(item__project=OuterRef("pk")).order_by().values("item__project")
+    labels = Label.objects.filter(item__project=OuterRef("pk"), item__gold=False).order_by().values("item__project")
     newest = ModelVersion.objects.filter(project=OuterRef("pk"), status=ModelVersion.Status.DONE).order_by("-number")
     projects = project_list_for_user(user=user).annotate(
         n_labels=Coalesce(Subquery(labels.annotate(n=Count("pk")).values("n")[:1]), 0),

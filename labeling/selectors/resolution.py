@@ -56,12 +56,13 @@ class ItemResolution:
 
 def item_resolutions(*, project: Project, chunk_size: int = 5000) -> Iterator[ItemResolution]:
     """Every labeled item of the project, in item id order, streamed: memory stays flat however
-    many labels there are (one item's labels at a time, plus the reviewers' decisions)."""
+    many labels there are (one item's labels at a time, plus the reviewers' decisions). Gold
+    items are left out: their answers measure annotators, never train or export as labels."""
     decided = dict(
         ReviewDecision.objects.filter(item__project=project).values_list("item_id", "label_class__name")
     )
     labels = (
-        Label.objects.filter(item__project=project)
+        Label.objects.filter(item__project=project, item__gold=False)  # gold answers check annotators only
         .order_by("item_id", "id")
         .values_list("item_id", "label_class__name")
         .iterator(chunk_size=chunk_size)

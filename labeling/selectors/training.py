@@ -28,6 +28,7 @@ def training_data_build(*, project: Project, prefix: bool = False) -> TrainingDa
     """Features for every item; a labeled pool item's class is its labels' resolution under the
     project's policy (labeling.selectors.resolution); items still waiting or in review are left out.
 
+    Gold items train on their known answer, never on annotators' answers to them.
     Labeled audit items are never trained on: they join the evaluation rows, their label as the
     truth, since they were drawn at random and no strategy chose them.
 
@@ -42,6 +43,7 @@ def training_data_build(*, project: Project, prefix: bool = False) -> TrainingDa
     resolutions = list(item_resolutions(project=project))
     label_of = {r.item_id: r.label for r in resolutions if r.label is not None}
     labeled = {r.item_id for r in resolutions}
+    label_of.update({item.id: item.gold_class.name for item in items if item.gold})  # type: ignore[union-attr]  # known answers train
 
     train, pool, evaluation, audit = [], [], [], []
     for row, item in enumerate(items):

@@ -2,23 +2,36 @@
 
 The annotator's page shows one item and preloads the next few, so each annotator holds up to
 `project.prefetch` items at once, each leased until `expires_at`. Fetching the queue renews the
-leases; a lease that runs out sends its item back to the pool. Two annotators never hold the
-same item (a partial unique index), and one annotator's tabs share the same held items: topping
-up locks the annotator's row first, so two tabs never hold more than `prefetch` between them.
+leases; a lease that runs out sends its item back to the pool. One annotator's tabs share the
+same held items: topping up locks the annotator's row first, so two tabs never hold more than
+`prefetch` between them.
+
+An item goes to `labels_per_item` distinct annotators: taking one locks the item's row and
+counts its labels and open holds, so however many annotators ask at once the sum never passes
+`labels_per_item` (with the default of 1, two annotators never hold the same item). A partial
+unique index keeps one open hold per item and annotator. Gold items (known answers) are mixed
+in at `gold_rate` and go to every annotator once, whatever labels_per_item says.
 """
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from labeling.exceptions import BudgetReachedError
-from labeling.models import Assignment, Item, Project
-from labeling.selectors.items import audit_candidate, audit_due, model_version_serving, next_item_candidate
+from labeling.models import Assignment, Item, Label, ModelVersion, Project
+from labeling.selectors.items import (
+    audit_candidate,
+    audit_due,
+    gold_candidate,
+    gold_due,
+    model_version_serving,
+    next_item_candidate,
+)
 from labeling.selectors.projects import labels_spent
 
 _RACE_RETRIES = 5
@@ -70,29 +83,78 @@ def assignment_queue(*, project: Project, annotator: AbstractBaseUser, size: int
     held.update(expires_at=expires)
     queue = list(held.select_related("item", "model_version").order_by("created_at", "id"))
     retries = _RACE_RETRIES
-    rng = random.Random()  # audit draws are uniform; they need no seed to be unbiased
+    held_before = len(queue)
+    passed: set[int] = set()  # items passed over in this top-up: full, or another annotator was taking them
+    rng = random.Random()  # audit and gold draws are uniform; they need no seed to be unbiased
     while len(queue) < (size or project.prefetch) and retries:
-        audit = audit_candidate(project=project, annotator=annotator, rng=rng) if audit_due(project=project) else None
-        candidate = (audit, None) if audit is not None else next_item_candidate(project=project, annotator=annotator)
+        gold = gold_candidate(project=project, annotator=annotator, rng=rng) if gold_due(
+            project=project, annotator=annotator
+        ) else None
+        audit = None
+        if gold is None and audit_due(project=project):
+            audit = audit_candidate(project=project, annotator=annotator, rng=rng)
+        picked = gold or audit
+        candidate = (picked, None) if picked is not None else next_item_candidate(
+            project=project, annotator=annotator, exclude=passed
+        )
         if candidate is None:
             break
         item, version = candidate
-        try:
-            with transaction.atomic():
-                queue.append(
-                    Assignment.objects.create(item=item, annotator=annotator, model_version=version, expires_at=expires)
-                )
-                if audit is not None:  # from now on a measuring item: never trained on
-                    Item.objects.filter(pk=item.pk).update(audit=True)
-                    item.audit = True
-        except IntegrityError:
-            retries -= 1  # another annotator took it at the same moment: try the next candidate
+        wait = len(queue) == held_before  # no item row locked yet in this top-up: safe to wait
+        lease, busy = _take(project, item, annotator, version, expires, wait=wait)
+        if lease is None:
+            passed.add(item.pk)
+            # An item another top-up is taking right now is passed over for free (the next
+            # candidate excludes it), so twelve annotators asking at once all get items; a
+            # random audit or gold draw, which `passed` does not steer, or an item that filled
+            # up meanwhile, uses up one of the few retries.
+            retries -= 0 if busy and picked is None else 1
+            continue
+        queue.append(lease)
+        if audit is not None:  # from now on a measuring item: never trained on
+            Item.objects.filter(pk=item.pk).update(audit=True)
+            item.audit = True
     return queue
 
 
+def _take(
+    project: Project,
+    item: Item,
+    annotator: AbstractBaseUser,
+    version: ModelVersion | None,
+    expires: datetime,
+    *,
+    wait: bool = True,
+) -> tuple[Assignment | None, bool]:
+    """(a new lease on the item, or None when it has no room left for this annotator; whether
+    another transaction was taking the item at this moment).
+
+    Locks the item's row and counts its labels and open holds against labels_per_item; gold items
+    only need the annotator not to have answered. With `wait` it waits for a top-up that is taking
+    the item and counts what that one committed; without, it skips the item. Callers wait only
+    while they hold no other item's lock, so two top-ups never wait on each other (no deadlock)
+    and every annotator gets a first item when one has room.
+    """
+    # Only the item's row: Item's default ordering joins Project, whose row a plain FOR UPDATE would
+    # lock too, making every other top-up in the project skip every item.
+    rows = Item.objects.filter(pk=item.pk).order_by()
+    locked = rows.select_for_update(of=("self",), skip_locked=not wait).first()
+    if locked is None:
+        return None, True
+    mine = Label.objects.filter(item=item, annotator=annotator).exists() or Assignment.objects.filter(
+        item=item, annotator=annotator, status=Assignment.Status.OPEN
+    ).exists()
+    taken = Label.objects.filter(item=item).count() + Assignment.objects.filter(
+        item=item, status=Assignment.Status.OPEN
+    ).count()
+    if mine or (not locked.gold and taken >= project.labels_per_item):
+        return None, False
+    return Assignment.objects.create(item=item, annotator=annotator, model_version=version, expires_at=expires), False
+
+
 def assignment_hold(*, project: Project, annotator: AbstractBaseUser, item_id: int) -> Assignment | None:
-    """This annotator's open lease on the item, taken again if it expired and nobody took the item
-    since; None if the item is someone else's now."""
+    """This annotator's open lease on the item, taken again if it expired and the item still has
+    room (labels_per_item); None if others have taken its places since."""
     lease = Assignment.objects.filter(
         item_id=item_id, item__project=project, annotator=annotator, status=Assignment.Status.OPEN
     ).first()
@@ -101,11 +163,11 @@ def assignment_hold(*, project: Project, annotator: AbstractBaseUser, item_id: i
         Assignment.objects.filter(pk=lease.pk).update(expires_at=expires)
         return lease
     assignments_expire(project=project)
-    try:
-        with transaction.atomic():
-            return Assignment.objects.create(item_id=item_id, annotator=annotator, expires_at=expires)
-    except IntegrityError:
-        return None  # someone else holds it
+    item = Item.objects.filter(pk=item_id, project=project).first()
+    if item is None:
+        return None
+    with transaction.atomic():
+        return _take(project, item, annotator, None, expires)[0]
 
 
 def assignment_next(*, project: Project, annotator: AbstractBaseUser) -> Assignment | None:

@@ -66,8 +66,7 @@ def _claim(project: Project, item: Item, annotator: AbstractBaseUser, previous: 
             )
         return current
     was_given = Assignment.objects.filter(item=item, annotator=annotator).exists()
-    taken = Label.objects.filter(item=item).exclude(annotator=annotator).exists()
-    if not was_given or taken or assignment_hold(project=project, annotator=annotator, item_id=item.pk) is None:
+    if not was_given or assignment_hold(project=project, annotator=annotator, item_id=item.pk) is None:
         reason = "it was not given to you" if not was_given else "your hold on it ran out and it went to someone else"
         raise ItemNotHeldError(
             f"Item {item.pk} is not yours to label: {reason}. Nothing was saved.", {"item": item.pk}
@@ -116,8 +115,9 @@ def label_submit(
     _claim(project, item, annotator, previous)
     label = Label.objects.filter(item=item, annotator=annotator).first()
     if label is None:
-        Project.objects.select_for_update().filter(pk=project.pk).first()  # budget checks one at a time
-        budget_check(project=project)
+        if not item.gold:  # gold answers check the annotator; they cost no budget
+            Project.objects.select_for_update().filter(pk=project.pk).first()  # budget checks one at a time
+            budget_check(project=project)
         Label.objects.create(item=item, annotator=annotator, label_class=label_class, duration_ms=duration_ms)
     elif label.label_class_id != label_class.pk:
         Label.objects.filter(pk=label.pk).update(label_class=label_class, duration_ms=duration_ms)
@@ -128,7 +128,7 @@ def label_submit(
             previous_class=label.label_class if label is not None else None, idempotency_key=idempotency_key,
         )  # fmt: skip
     _close(item, annotator)
-    if label is None:
+    if label is None and not item.gold:
         model_version_request(project=project)
     return Saved(answer_current(item_id=item.pk, annotator=annotator), created=True)  # type: ignore[arg-type]
 

@@ -30,6 +30,9 @@ def project_create(
     prefetch: int = 4,
     audit_fraction: float = 0.05,
     min_visible_ms: int = 150,
+    labels_per_item: int = 1,
+    resolution: str = Project.Resolution.MAJORITY,
+    gold_rate: float = 0.1,
 ) -> Project:
     names = [n.strip() for n in class_names]
     if len(names) < 2 or any(not n for n in names) or len(set(names)) != len(names):
@@ -53,6 +56,9 @@ def project_create(
         prefetch=prefetch,
         audit_fraction=audit_fraction,
         min_visible_ms=min_visible_ms,
+        labels_per_item=labels_per_item,
+        resolution=resolution,
+        gold_rate=gold_rate,
     )
     try:
         project.full_clean()
@@ -93,11 +99,13 @@ def project_metric_resolve(*, project: Project, labels: Sequence[str]) -> str:
     return project.metric
 
 
-_EDITABLE = ("label_budget", "retrain_every", "strategy", "target_score")
+_EDITABLE = ("label_budget", "retrain_every", "strategy", "labels_per_item", "resolution", "gold_rate", "target_score")
 
 
 def project_update(*, project: Project, **changes: object) -> Project:
-    """Change a project's budget, retrain_every, strategy or target score, validated as at creation."""
+    """Change a project's budget, retrain_every, strategy, labels per item, resolution policy or gold
+    rate, or target score, validated as at creation. Fewer labels per item than before leaves existing labels as they
+    are: items that already have more simply resolve from all of them."""
     unknown = sorted(set(changes) - set(_EDITABLE))
     if unknown:
         raise InvalidProjectError(f"Cannot change {unknown} here; editable: {list(_EDITABLE)}.", {"fields": unknown})

@@ -80,7 +80,7 @@ def test_project_detail_reports_progress(api, reviews):
         "id": reviews.pk, "name": "reviews", "modality": "text", "classes": ["fresh", "rotten"],
         "label_budget": 500, "retrain_every": 20, "strategy": "auto", "metric": "",
         "diverse_batches": True, "committee_size": 5, "density_beta": 1.0, "encoder": "", "adaptation": "none",
-        "finetune_last_block": False,
+        "finetune_last_block": False, "labels_per_item": 1, "resolution": "majority", "gold_rate": 0.1,
         "progress": {"labels_spent": 2, "label_budget": 500, "labeled_items": 2, "pool_items": 2,
                      "eval_items": 0, "labels_behind": 2, "model_version": None, "embeddings": None},
     }  # fmt: skip

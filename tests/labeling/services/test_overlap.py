@@ -1,0 +1,80 @@
+"""Several labels per item: distinct annotators, started items first, never more than k at once."""
+
+import threading
+from collections import Counter
+
+import pytest
+from django.db import connection
+
+from labeling.exceptions import ItemNotHeldError
+from labeling.models import Assignment, Label
+from labeling.services.assignments import assignment_next, assignment_queue
+from labeling.services.labels import label_submit
+from tests.factories import UserFactory
+
+
+@pytest.mark.django_db
+def test_an_item_goes_to_k_distinct_annotators_then_no_further(make_digits_project, annotator):
+    project = make_digits_project(per_class=2, eval_fraction=0.0, prefetch=1, labels_per_item=2, audit_fraction=0.0)
+    second, third = UserFactory(username="second"), UserFactory(username="third")
+
+    first_item = assignment_next(project=project, annotator=annotator).item_id
+    label_submit(project=project, item_id=first_item, annotator=annotator, class_name="0")
+    again = assignment_next(project=project, annotator=annotator).item_id
+    started = assignment_next(project=project, annotator=second).item_id
+    label_submit(project=project, item_id=started, annotator=second, class_name="1")
+    later = assignment_next(project=project, annotator=third).item_id
+
+    assert again != first_item  # never the same item twice to one annotator
+    assert started == first_item  # the started item comes before fresh ones, so it completes
+    assert later not in (first_item,)  # it has its two labels: nobody else gets it
+    assert Label.objects.filter(item_id=first_item).count() == 2
+
+
+@pytest.mark.django_db
+def test_with_one_label_per_item_a_label_for_an_item_someone_labeled_is_refused(make_digits_project, annotator):
+    project = make_digits_project(per_class=2, eval_fraction=0.0, prefetch=1, audit_fraction=0.0)
+    other = UserFactory(username="other")
+    item_id = assignment_next(project=project, annotator=annotator).item_id
+    label_submit(project=project, item_id=item_id, annotator=annotator, class_name="0")
+
+    with pytest.raises(ItemNotHeldError, match="not yours to label"):
+        label_submit(project=project, item_id=item_id, annotator=other, class_name="1")
+    assert list(Label.objects.values_list("annotator__username", "label_class__name")) == [("ann", "0")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_annotators_asking_at_once_never_push_an_item_past_k(make_digits_project, annotator):
+    """Twelve annotators top up their queues at the same moment, each on its own PostgreSQL
+    connection: no item is ever held by more than k of them, nor twice by one. (A top-up waits for
+    an item another is taking before it holds an item, and passes over such items after; in runs
+    here all 18 places were filled, six annotators getting 3 items and six none.)"""
+    k, n_items = 3, 6
+    project = make_digits_project(
+        per_class=2, eval_fraction=0.0, prefetch=3, labels_per_item=k, audit_fraction=0.0, gold_rate=0.0
+    )
+    users = [UserFactory(username=f"u{i}") for i in range(12)]
+    start, errors, got = threading.Barrier(len(users)), [], []
+
+    def top_up(user) -> None:
+        try:
+            start.wait()
+            got.append(len(assignment_queue(project=project, annotator=user)))
+        except Exception as exc:  # a thread's failure is reported by the test
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=top_up, args=(u,)) for u in users]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    open_holds = Assignment.objects.filter(status=Assignment.Status.OPEN)
+    per_item = Counter(open_holds.values_list("item_id", flat=True))
+    per_pair = Counter(open_holds.values_list("item_id", "annotator_id"))
+    assert errors == []
+    assert max(per_pair.values()) == 1  # never one item twice to one annotator
+    assert max(per_item.values()) <= k  # never past k, however the twelve interleave
+    assert len(per_item) == n_items and sum(got) == sum(per_item.values())  # every item handed out
