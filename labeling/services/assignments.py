@@ -48,9 +48,10 @@ def assignments_expire(*, project: Project) -> int:
     ).update(status=Assignment.Status.EXPIRED)
 
 
-def budget_check(*, project: Project) -> None:
-    """BudgetReachedError once the project has spent its label budget."""
-    spent = labels_spent(project=project)
+def budget_check(*, project: Project, pending: int = 0) -> None:
+    """BudgetReachedError once the project has spent its label budget; `pending`: labels of the
+    current transaction that are counted already and would pass it."""
+    spent = labels_spent(project=project) - pending
     if spent >= project.label_budget:
         raise BudgetReachedError(
             f"The project has used its label budget ({spent} of {project.label_budget} labels). "

@@ -6,8 +6,8 @@ from collections import Counter
 import pytest
 from django.db import connection
 
-from labeling.exceptions import ItemNotHeldError
-from labeling.models import Assignment, Label
+from labeling.exceptions import BudgetReachedError, ItemNotHeldError
+from labeling.models import Assignment, Label, LabelChange
 from labeling.services.assignments import assignment_next, assignment_queue
 from labeling.services.labels import label_submit
 from tests.factories import UserFactory
@@ -78,3 +78,36 @@ def test_annotators_asking_at_once_never_push_an_item_past_k(make_digits_project
     assert max(per_pair.values()) == 1  # never one item twice to one annotator
     assert max(per_item.values()) <= k  # never past k, however the twelve interleave
     assert len(per_item) == n_items and sum(got) == sum(per_item.values())  # every item handed out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_annotators_answering_at_once_never_pass_the_budget(make_digits_project, annotator):
+    """Eight annotators each hold an item when one label is left in the budget, and answer at the
+    same moment on their own connections: exactly one label is saved, the others get the budget's
+    409 and save nothing (the budget is checked last in the answer, under the project row's lock)."""
+    project = make_digits_project(per_class=4, eval_fraction=0.0, prefetch=1, audit_fraction=0.0, gold_rate=0.0,
+                                  label_budget=1)  # fmt: skip
+    users = [UserFactory(username=f"a{i}") for i in range(8)]
+    held = {user: assignment_queue(project=project, annotator=user)[0].item_id for user in users}
+    start, refused, saved, errors = threading.Barrier(len(users)), [], [], []
+
+    def answer(user) -> None:
+        try:
+            start.wait()
+            label_submit(project=project, item_id=held[user], annotator=user, class_name="0")
+            saved.append(user)
+        except BudgetReachedError:
+            refused.append(user)
+        except Exception as exc:  # a thread's failure is reported by the test
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=answer, args=(u,)) for u in users]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert (len(saved), len(refused)) == (1, 7)
+    assert Label.objects.count() == 1 and LabelChange.objects.count() == 1
