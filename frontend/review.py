@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.views.decorators.http import require_GET
 
 from labeling.api.reviews import ReviewItemOutput
 from labeling.exceptions import ProjectNotFoundError, RoleForbiddenError
@@ -24,6 +25,7 @@ def _reviewable(request: HttpRequest, project_id: int) -> Project:
 
 
 @login_required
+@require_GET
 def review(request: HttpRequest, project_id: int) -> HttpResponse:
     """The first items in review come inline, so the first one shows without another round trip."""
     project = _reviewable(request, project_id)

@@ -47,11 +47,16 @@ def _kill_once_claimed(run: EmbeddingRun, log_name: str, _isolated_files) -> Non
         stop_worker(worker)
 
 
-def test_an_embedding_run_that_kills_its_worker_fails_after_the_attempt_limit(make_digits_project, _isolated_files):
+def test_an_embedding_run_that_kills_its_worker_fails_after_the_attempt_limit(
+    make_digits_project, _isolated_files, monkeypatch
+):
     purge_queues((DOOMED_QUEUE,))
+    # The import's own message goes to the doomed queue as well: a worker of the default queue left
+    # running by an earlier test would otherwise embed the project before a doomed worker claims it.
+    monkeypatch.setattr("labeling.queue.send", lambda task_name, run_id: bool(
+        app.send_task(task_name, args=(run_id,), queue=DOOMED_QUEUE)))  # fmt: skip
     project = make_digits_project(per_class=30, encoder="efficientnet-lite0-112", name="poison")
-    run = EmbeddingRun.objects.get(project=project)  # queued by the import
-    _send_to_doomed(run)
+    run = EmbeddingRun.objects.get(project=project)  # queued by the import, sent to the doomed queue
 
     for attempt in range(1, MAX_ATTEMPTS + 1):
         _kill_once_claimed(run, f"doomed-embedding-{attempt}.log", _isolated_files)

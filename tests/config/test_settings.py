@@ -21,7 +21,7 @@ def _check_deploy(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str
 
 def test_https_setting_passes_the_deploy_check_without_a_word(tmp_path):
     result = _check_deploy(tmp_path, TWEEZER_HTTPS="1", TWEEZER_SECRET_KEY=secrets.token_urlsafe(50))
-    assert (result.returncode, result.stderr) == (0, "")
+    assert (result.returncode, result.stderr) == (0, ""), result.stderr
     assert result.stdout == "System check identified no issues (0 silenced).\n"
 
 

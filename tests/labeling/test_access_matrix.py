@@ -176,6 +176,7 @@ def world(tmp_path) -> World:
     for who, user in users.items():
         clients[who] = Client()
         clients[who].force_login(user)
+    Item.objects.filter(pk__in=[held.pk, other_item.pk]).update(gold=True)  # gold-detail names a gold item
     for project in (own, other):  # a version whose model file is not ready: readers get 409, never its bytes
         ModelVersion.objects.create(project=project, number=1, strategy="margin", status="queued")
     ids = {

@@ -28,7 +28,7 @@ def test_import_queues_embedding_on_commit_and_does_not_compute_it(make_digits_p
                                                                    django_capture_on_commit_callbacks):  # fmt: skip
     with django_capture_on_commit_callbacks() as queued:
         project = make_digits_project(per_class=3, encoder=ENCODER)
-    assert len(queued) == 1  # the task message, sent after the import commits
+    assert len(queued) == 2  # the task message and the planner's ANALYZE, both after the import commits
     assert not EmbeddingSet.objects.filter(project=project).exists()  # nothing computed in the request
 
 
