@@ -32,9 +32,18 @@ def _is_image(path: Path) -> bool:
 
 
 def read_image_folder(folder: Path) -> list[ImageRecord]:
-    """Images from a flat folder, or from one sub-folder per class (sub-folder name = class)."""
+    """Images from a flat folder, from one sub-folder per class (sub-folder name = class), or from a
+    flat folder with a Label Studio export (.json) whose tasks name the images and their classes."""
     if not folder.is_dir():
         raise InvalidImportError(f"{folder} is not a folder.", {"path": str(folder)})
+    tasks = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".json")
+    if len(tasks) > 1:
+        raise InvalidImportError(f"Upload one Label Studio .json file with its images, not {len(tasks)}.",
+                                 {"files": [p.name for p in tasks]})  # fmt: skip
+    if tasks:  # a Label Studio export with its images; imported here so its module can use ImageRecord
+        from labeling.exports.label_studio import read_label_studio_images
+
+        return read_label_studio_images(tasks[0], folder)
     top = sorted(p for p in folder.iterdir() if _is_image(p))
     subfolders = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
     if top and subfolders:

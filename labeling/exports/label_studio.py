@@ -1,4 +1,4 @@
-"""Label Studio's task JSON, both ways, so a team can move its texts in and out.
+"""Label Studio's task JSON, both ways, so a team can move its texts and images in and out.
 
 Export: one task per item, `data` {"text": ...} or {"image": <URL>}, the resolved class as a
 ground-truth annotation and the latest model's class as a prediction, both as a "choices"
@@ -7,21 +7,24 @@ result from "label" to "text"/"image", which matches this labeling config in Lab
     <View><Text name="text" value="$text"/>
       <Choices name="label" toName="text"><Choice value="..."/></Choices></View>
 
-Import (texts): a JSON array of such tasks; the text is data[text_column], the class the
-choice its annotations agree on (ground-truth annotations first, then the majority of the
-others; a tie or none gives no class). Every task is checked before anything is saved.
+Import: a JSON array of such tasks; for texts the text is data[text_column], for images the
+file uploaded with the JSON that the task names (data["source_name"], else the last part of the
+data["image"] URL). The class is the choice its annotations agree on (ground-truth annotations
+first, then the majority of the others; a tie or none gives no class). Every task is checked
+before anything is saved.
 """
 
 import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import urlparse
 
 from labeling.exceptions import InvalidImportError
 from labeling.exports.rows import ExportRecord
 from labeling.exports.tables import json_array
-from labeling.readers import TextRecord
+from labeling.readers import IMAGE_SUFFIXES, ImageRecord, TextRecord
 
 FROM_NAME = "label"
 
@@ -53,6 +56,50 @@ def _task(row: dict[str, Any], base_url: str) -> dict[str, Any]:
 
 def read_label_studio_tasks(path: Path, *, text_column: str = "text") -> list[TextRecord]:
     """Texts and classes from a Label Studio JSON export; InvalidImportError names the bad task."""
+    records = []
+    for number, task in enumerate(_load_tasks(path), start=1):
+        data = task.get("data") if isinstance(task, dict) else None
+        text = data.get(text_column) if isinstance(data, dict) else None
+        if not isinstance(text, str) or not text.strip():
+            raise InvalidImportError(f"{path.name} task {number} has no text in data[{text_column!r}]; "
+                                     "nothing was imported.", {"task": number})  # fmt: skip
+        source = str(data.get("source_name") or task.get("id") or f"task {number}")  # type: ignore[union-attr]
+        records.append(TextRecord(text=text.strip(), class_name=_agreed_class(task, number), source_name=source))
+    return records
+
+
+def read_label_studio_images(path: Path, folder: Path) -> list[ImageRecord]:
+    """Images and classes from a Label Studio JSON export uploaded with its image files.
+
+    Label Studio's tasks name their images by URL; each task's file is data["source_name"] (what
+    Tweezer's export writes) or the last part of data["image"], and must be among the uploaded
+    files. A task whose file is missing, or an uploaded image no task names, stops the import.
+    """
+    files = {p.name: p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES}
+    records, named = [], set()
+    for number, task in enumerate(_load_tasks(path), start=1):
+        data = task.get("data") if isinstance(task, dict) else None
+        image = data.get("image") if isinstance(data, dict) else None
+        name = str(data.get("source_name") or "") if isinstance(data, dict) else ""
+        name = name or (PurePosixPath(urlparse(image).path).name if isinstance(image, str) else "")
+        if not name:
+            raise InvalidImportError(f"{path.name} task {number} names no image in data['image']; "
+                                     "nothing was imported.", {"task": number})  # fmt: skip
+        if name not in files:
+            raise InvalidImportError(f"{path.name} task {number} needs the image {name!r}, which was not uploaded; "
+                                     "upload it with the JSON file. Nothing was imported.",
+                                     {"task": number, "image": name})  # fmt: skip
+        named.add(name)
+        records.append(ImageRecord(path=files[name], class_name=_agreed_class(task, number)))
+    extra = sorted(set(files) - named)
+    if extra:
+        raise InvalidImportError(f"{len(extra)} uploaded image(s) are in no task of {path.name}, e.g. {extra[0]!r}; "
+                                 "nothing was imported.", {"images": extra[:20]})  # fmt: skip
+    return records
+
+
+def _load_tasks(path: Path) -> list[Any]:
+    """The JSON array of tasks in `path`; InvalidImportError for anything else."""
     try:
         with path.open(encoding="utf-8") as handle:
             tasks = json.load(handle)
@@ -66,18 +113,9 @@ def read_label_studio_tasks(path: Path, *, text_column: str = "text") -> list[Te
                                  {"file": path.name}) from exc  # fmt: skip
     if not isinstance(tasks, list):
         raise InvalidImportError(f"{path.name} must hold a JSON array of Label Studio tasks.", {"file": path.name})
-    records = []
-    for number, task in enumerate(tasks, start=1):
-        data = task.get("data") if isinstance(task, dict) else None
-        text = data.get(text_column) if isinstance(data, dict) else None
-        if not isinstance(text, str) or not text.strip():
-            raise InvalidImportError(f"{path.name} task {number} has no text in data[{text_column!r}]; "
-                                     "nothing was imported.", {"task": number})  # fmt: skip
-        source = str(data.get("source_name") or task.get("id") or f"task {number}")  # type: ignore[union-attr]
-        records.append(TextRecord(text=text.strip(), class_name=_agreed_class(task, number), source_name=source))
-    if not records:
+    if not tasks:
         raise InvalidImportError(f"{path.name} has no tasks.", {"file": path.name})
-    return records
+    return tasks
 
 
 def _agreed_class(task: dict[str, Any], number: int) -> str | None:

@@ -167,6 +167,39 @@ def test_label_studio_export_imports_back_into_a_new_project(owner, reviews, adm
     ]  # fmt: skip
 
 
+def test_label_studio_export_of_images_imports_back_with_the_image_files(
+    make_digits_project, annotator, owner, admin_user
+):
+    """An image project leaves as Label Studio tasks and comes back with its files: each task finds
+    its image by name and keeps its class; a task whose image was not uploaded saves nothing."""
+    project = make_digits_project(per_class=2, eval_fraction=0.0)
+    project_member_add(project=project, user=owner, role=Membership.Role.OWNER)
+    pool = list(Item.objects.filter(project=project).select_related("gold_class").order_by("id"))
+    for item in pool[:3]:
+        label_item(project=project, item_id=item.pk, annotator=annotator, class_name=item.gold_class.name)
+    exported = body(client_for(owner).get(f"/api/projects/{project.pk}/export/?format=label-studio"))
+    assert [task["data"]["source_name"] for task in json.loads(exported)] == [i.source_name for i in pool[:3]]
+    images = [SimpleUploadedFile(i.source_name, i.image.read()) for i in pool[:3]]
+    staff = client_for(admin_user)
+    moved = staff.post("/api/projects/", {"name": "moved-images", "modality": "image", "classes": ["0", "1", "2"]},
+                       format="json").json()  # fmt: skip
+    url = f"/api/projects/{moved['id']}/imports/"
+
+    missing = staff.post(url, {"files": [SimpleUploadedFile("tasks.json", exported), *images[:2]]}, format="multipart")
+    assert missing.status_code == 400
+    assert f"task 3 needs the image {pool[2].source_name!r}, which was not uploaded" in missing.json()["message"]
+    assert not Item.objects.filter(project_id=moved["id"]).exists()
+
+    for upload in images:
+        upload.seek(0)
+    response = staff.post(url, {"files": [SimpleUploadedFile("tasks.json", exported), *images]}, format="multipart")
+    assert response.status_code == 201 and response.json() == {"pool": 3, "eval": 0}
+    got = Item.objects.filter(project_id=moved["id"]).select_related("gold_class").order_by("source_name")
+    assert [(i.source_name, i.gold_class.name) for i in got] == sorted(
+        (i.source_name, i.gold_class.name) for i in pool[:3]
+    )
+
+
 def test_a_format_for_the_other_modality_or_an_unknown_column_gets_a_400(owner, reviews):
     client = client_for(owner)
 
