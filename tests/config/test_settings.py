@@ -11,7 +11,8 @@ from django.conf import settings
 
 def _check_deploy(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     """`manage.py check --deploy` in a fresh process with the given variables (and no debug)."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("TWEEZER_")}
+    # DJANGO_ALLOW_ASYNC_UNSAFE is the browser tests' (Playwright's sync API in the test process); no server has it.
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("TWEEZER_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "DEBUG"],
         cwd=settings.BASE_DIR, env={**clean, "TWEEZER_VAR_DIR": str(tmp_path), **env},
