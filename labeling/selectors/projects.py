@@ -4,7 +4,8 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from labeling.models import EmbeddingSet, Item, Label, Membership, ModelVersion, Project
+from labeling.exceptions import UnknownLabelClassError
+from labeling.models import EmbeddingSet, Item, Label, LabelClass, Membership, ModelVersion, Project
 from labeling.permissions import ROLE_ACTIONS, projects_visible_to
 
 
@@ -86,3 +87,15 @@ def project_rows_for_user(*, user: AbstractBaseUser | AnonymousUser) -> list[Pro
         role = Membership.Role.OWNER if user.is_staff else p.role
         rows.append(ProjectRow(p, p.n_labels, p.label_budget, p.newest, role, ROLE_ACTIONS[role]))
     return rows
+
+
+def label_class_by_name(*, project: Project, name: str) -> LabelClass:
+    """The project's class called `name`; UnknownLabelClassError lists the classes there are."""
+    label_class = LabelClass.objects.filter(project=project, name=name).first()
+    if label_class is None:
+        known = list(project.label_classes.values_list("name", flat=True))
+        raise UnknownLabelClassError(
+            f"Unknown class {name!r} for project {project.name!r}; classes are {known}.",
+            {"label": name, "classes": known},
+        )
+    return label_class

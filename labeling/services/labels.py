@@ -14,9 +14,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from labeling.exceptions import InvalidSkipError, ItemNotHeldError, ItemNotInProjectError, UnknownLabelClassError
+from labeling.exceptions import InvalidSkipError, ItemNotHeldError, ItemNotInProjectError
 from labeling.models import Assignment, Item, Label, LabelChange, LabelClass, Project, Skip
 from labeling.selectors.answers import Answer, answer_current
+from labeling.selectors.projects import label_class_by_name
 from labeling.services.assignments import assignment_hold, budget_check
 from labeling.services.training import model_version_request
 
@@ -38,14 +39,7 @@ def _pool_item(project: Project, item_id: int) -> Item:
 
 
 def _class(project: Project, class_name: str) -> LabelClass:
-    label_class = LabelClass.objects.filter(project=project, name=class_name).first()
-    if label_class is None:
-        known = list(project.label_classes.values_list("name", flat=True))
-        raise UnknownLabelClassError(
-            f"Unknown class {class_name!r} for project {project.name!r}; classes are {known}.",
-            {"label": class_name, "classes": known},
-        )
-    return label_class
+    return label_class_by_name(project=project, name=class_name)
 
 
 def _claim(project: Project, item: Item, annotator: AbstractBaseUser, previous: dict[str, str] | None) -> Answer | None:

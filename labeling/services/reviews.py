@@ -10,8 +10,9 @@ from collections import Counter
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from labeling.exceptions import ItemNotInProjectError, ItemNotInReviewError, UnknownLabelClassError
-from labeling.models import Item, Label, LabelClass, Project, ReviewChange, ReviewDecision
+from labeling.exceptions import ItemNotInProjectError, ItemNotInReviewError
+from labeling.models import Item, Label, Project, ReviewChange, ReviewDecision
+from labeling.selectors.projects import label_class_by_name
 from labeling.selectors.resolution import Status, resolve
 
 
@@ -28,13 +29,7 @@ def review_decide(
             f"Item {item_id} is not a reviewable item of project {project.name!r}.",
             {"item": item_id, "project": project.pk},
         )
-    label_class = LabelClass.objects.filter(project=project, name=class_name).first()
-    if label_class is None:
-        known = list(project.label_classes.values_list("name", flat=True))
-        raise UnknownLabelClassError(
-            f"Unknown class {class_name!r} for project {project.name!r}; classes are {known}.",
-            {"label": class_name, "classes": known},
-        )
+    label_class = label_class_by_name(project=project, name=class_name)
     current = ReviewDecision.objects.filter(item=item).select_related("label_class").first()
     if current is None:
         votes = Counter(Label.objects.filter(item=item).values_list("label_class__name", flat=True))

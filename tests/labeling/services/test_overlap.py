@@ -54,22 +54,8 @@ def test_annotators_asking_at_once_never_push_an_item_past_k(make_digits_project
         per_class=2, eval_fraction=0.0, prefetch=3, labels_per_item=k, audit_fraction=0.0, gold_rate=0.0
     )
     users = [UserFactory(username=f"u{i}") for i in range(12)]
-    start, errors, got = threading.Barrier(len(users)), [], []
-
-    def top_up(user) -> None:
-        try:
-            start.wait()
-            got.append(len(assignment_queue(project=project, annotator=user)))
-        except Exception as exc:  # a thread's failure is reported by the test
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=top_up, args=(u,)) for u in users]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    got: list[int] = []
+    errors = _at_once(users, lambda user: got.append(len(assignment_queue(project=project, annotator=user))))
 
     open_holds = Assignment.objects.filter(status=Assignment.Status.OPEN)
     per_item = Counter(open_holds.values_list("item_id", flat=True))
@@ -89,25 +75,29 @@ def test_annotators_answering_at_once_never_pass_the_budget(make_digits_project,
                                   label_budget=1)  # fmt: skip
     users = [UserFactory(username=f"a{i}") for i in range(8)]
     held = {user: assignment_queue(project=project, annotator=user)[0].item_id for user in users}
-    start, refused, saved, errors = threading.Barrier(len(users)), [], [], []
+    errors = _at_once(users, lambda user: label_submit(project=project, item_id=held[user], annotator=user,
+                                                       class_name="0"))  # fmt: skip
+    assert [type(e) for e in errors] == [BudgetReachedError] * 7  # one saved, seven refused
+    assert Label.objects.count() == 1 and LabelChange.objects.count() == 1
 
-    def answer(user) -> None:
+
+def _at_once(users, act) -> list[Exception]:
+    """Run act(user) for every user at the same moment, each thread on its own database
+    connection; the exceptions they raised."""
+    start, errors = threading.Barrier(len(users)), []
+
+    def run(user) -> None:
         try:
             start.wait()
-            label_submit(project=project, item_id=held[user], annotator=user, class_name="0")
-            saved.append(user)
-        except BudgetReachedError:
-            refused.append(user)
+            act(user)
         except Exception as exc:  # a thread's failure is reported by the test
             errors.append(exc)
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=answer, args=(u,)) for u in users]
+    threads = [threading.Thread(target=run, args=(u,)) for u in users]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert errors == []
-    assert (len(saved), len(refused)) == (1, 7)
-    assert Label.objects.count() == 1 and LabelChange.objects.count() == 1
+    return errors
