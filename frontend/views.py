@@ -194,12 +194,13 @@ def dashboard(request: HttpRequest, project_id: int) -> HttpResponse:
     queued = next((v for v in versions if v.status == ModelVersion.Status.QUEUED), None)
     used = progress.budget_used_percent
     points = accuracy_points(project=project)
-    outlook = curve_outlook(project=project, points=points, fit=curve_fit(project=project, points=points))
+    fit = curve_fit(project=project, points=points)  # one fit (200 bootstrap refits) for the advice and the outlook
+    outlook = curve_outlook(project=project, points=points, fit=fit)
     agreement = project_agreement(project=project)
     context = {
         "project": project,
         "progress": progress,
-        "advice": stopping_advice(project=project, points=points),
+        "advice": stopping_advice(project=project, points=points, fit=fit),
         "versions": versions,
         "replay": replay,
         "chart": mark_safe(accuracy_chart_svg(

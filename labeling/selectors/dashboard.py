@@ -170,7 +170,7 @@ def curve_outlook(*, project: Project, points: list[ChartPoint], fit: CurveFit) 
     return CurveOutlook(project.label_budget, at_budget, target, needed, reached, ceiling, samples)
 
 
-def stopping_advice(*, project: Project, points: list[ChartPoint]) -> Advice:
+def stopping_advice(*, project: Project, points: list[ChartPoint], fit: CurveFit | None = None) -> Advice:
     """One sentence on what the next labels buy: the measured gain of the last versions, the fitted
     learning curve's projection to the budget, and how many stop-set predictions still change."""
     if not points:
@@ -191,4 +191,4 @@ def stopping_advice(*, project: Project, points: list[ChartPoint]) -> Advice:
             stability = stability_series([p.labels for p in with_stop], predictions)
     n_eval = int(ModelVersion.objects.get(project=project, number=points[-1].version).metrics.get("n_eval") or 1)
     return advise([p.labels for p in points], [p.value for p in points], n_eval=n_eval,
-                  budget=project.label_budget, stability=stability, seed=project.seed)  # fmt: skip
+                  budget=project.label_budget, stability=stability, fit=fit, seed=project.seed)  # fmt: skip
