@@ -31,6 +31,12 @@ class Setup:
 
 SETUPS = {
     "baseline": Setup("baseline", ("--workers", "2", "--timeout", "120")),
+    "sync4": Setup(
+        "sync4",
+        ("--workers", "4", "--timeout", "120"),
+        env={"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"},
+        worker_nice=10,
+    ),
     "tuned": Setup(
         "tuned",
         ("--workers", "2", "--worker-class", "gthread", "--threads", "8", "--timeout", "120"),

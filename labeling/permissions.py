@@ -13,7 +13,7 @@ independent, which is what agreement between them measures.
 from enum import StrEnum
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from labeling.exceptions import NotFoundError, ProjectNotFoundError, RoleForbiddenError
 from labeling.models import Assignment, Item, Label, Membership, Project, Skip
@@ -74,8 +74,7 @@ def project_for(*, user: AbstractBaseUser | AnonymousUser, project_id: int, acti
     ProjectNotFoundError when it does not exist or the user is not a member (the same message
     either way); RoleForbiddenError when the member's role does not allow the action.
     """
-    project = Project.objects.filter(pk=project_id).first()
-    role = role_of(user=user, project=project) if project is not None else None
+    project, role = _project_and_role(user, project_id)
     if project is None or role is None:
         raise ProjectNotFoundError(f"Project {project_id} does not exist or is not yours.", {"project": project_id})
     if action not in ROLE_ACTIONS[role]:
@@ -84,6 +83,18 @@ def project_for(*, user: AbstractBaseUser | AnonymousUser, project_id: int, acti
             {"project": project_id, "role": role, "action": str(action)},
         )
     return project
+
+
+def _project_and_role(user: AbstractBaseUser | AnonymousUser, project_id: int) -> tuple[Project | None, str | None]:
+    """The project and the user's role on it in one query (every request asks both)."""
+    projects = Project.objects.filter(pk=project_id)
+    if not user.is_authenticated:
+        return projects.first(), None
+    if user.is_staff:
+        return projects.first(), Role.OWNER
+    member = Membership.objects.filter(project=OuterRef("pk"), user_id=user.pk).values("role")[:1]
+    project = projects.annotate(member_role=Subquery(member)).first()
+    return project, project.member_role if project is not None else None
 
 
 def item_image_for(*, user: AbstractBaseUser | AnonymousUser, item_id: int) -> Item:

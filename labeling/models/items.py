@@ -39,7 +39,11 @@ class Item(models.Model):
 
     class Meta:
         ordering = ["project", "id"]
-        indexes = [models.Index(fields=["project", "split", "cold_rank"])]
+        indexes = [
+            models.Index(fields=["project", "split", "cold_rank"]),
+            # Serving asks on every top-up whether a project has gold items; most have none.
+            models.Index(fields=["project"], condition=models.Q(gold=True), name="item_gold_per_project"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(split="eval") | models.Q(gold_class__isnull=False),

@@ -135,6 +135,15 @@ class Project(models.Model):
         help_text="Share of each annotator's served items that are gold items (known answers), while any are "
         "left for them; 0 stops serving them. Nothing happens until an owner marks gold items.",
     )
+    # Counters kept by labeling.services.budget in the same transactions that write labels, so the
+    # hot paths (every item served, every label) read one row instead of counting a growing table.
+    labels_spent = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Labels counted against the budget: every label except on gold items."
+    )
+    labels_given = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Labels and gold answers ever given, never decreasing: what is new "
+        "since a retrain is at most the difference."
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="projects", blank=True
     )

@@ -35,7 +35,8 @@ class Answer:
         return seen.get("label") == self.label if self.kind == "label" else seen.get("reason") == self.reason
 
 
-def _of_label(label: Label) -> Answer:
+def answer_of_label(label: Label) -> Answer:
+    """The answer a label row gives (its class and item loaded)."""
     return Answer(label.item, "label", label.label_class.name, "", "", label.updated_at)
 
 
@@ -46,7 +47,7 @@ def _of_skip(skip: Skip) -> Answer:
 def answer_current(*, item_id: int, annotator: AbstractBaseUser) -> Answer | None:
     label = Label.objects.filter(item_id=item_id, annotator=annotator).select_related("label_class", "item").first()
     if label is not None:
-        return _of_label(label)
+        return answer_of_label(label)
     skip = Skip.objects.filter(item_id=item_id, annotator=annotator).select_related("item").first()
     return _of_skip(skip) if skip is not None else None
 
@@ -56,5 +57,5 @@ def answer_history(*, project: Project, annotator: AbstractBaseUser, limit: int 
     mine = Q(item__project=project, annotator=annotator)
     labels = Label.objects.filter(mine).select_related("label_class", "item").order_by("-updated_at")[:limit]
     skips = Skip.objects.filter(mine).select_related("item").order_by("-created_at")[:limit]
-    answers = [_of_label(label) for label in labels] + [_of_skip(skip) for skip in skips]
+    answers = [answer_of_label(label) for label in labels] + [_of_skip(skip) for skip in skips]
     return sorted(answers, key=lambda answer: answer.at, reverse=True)[:limit]

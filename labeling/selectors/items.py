@@ -1,5 +1,6 @@
 import random
 from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -8,6 +9,7 @@ from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThan
 
 from labeling.models import Assignment, Item, ItemScore, Label, ModelVersion, Project, Skip
+from labeling.selectors.serving import top_free_item
 
 
 def _room(item_ref: str, labels_per_item: int) -> Any:
@@ -60,15 +62,33 @@ def model_version_serving(*, project: Project) -> ModelVersion | None:
 def next_item_candidate(
     *, project: Project, annotator: AbstractBaseUser | None = None, exclude: Collection[int] = ()
 ) -> tuple[Item, ModelVersion | None] | None:
-    """The best item to ask next: top of the serving ranking, else the cold-start order.
+    """The best item to ask next: top of the serving ranking, else the cold-start order."""
+    return ranked_candidate(
+        project=project, version=model_version_serving(project=project), annotator=annotator, exclude=exclude
+    )
+
+
+def ranked_candidate(
+    *,
+    project: Project,
+    version: ModelVersion | None,
+    annotator: AbstractBaseUser | None = None,
+    exclude: Collection[int] = (),
+) -> tuple[Item, ModelVersion | None] | None:
+    """The best item to ask next: top of `version`'s ranking (the serving one), else the
+    cold-start order.
 
     With several labels per item, items already started come first, best ranked first, so items
     complete (and resolve) before new ones are opened; a started item the ranking no longer
     scores (it trains on its first label) comes in the cold-start order. `exclude`: item ids to
     pass over (ones another annotator is taking at this moment).
     """
-    version = model_version_serving(project=project)
     k = project.labels_per_item
+    if k == 1 and version is not None and annotator is not None:  # the common case, on every item served
+        item = top_free_item(version_id=version.pk, annotator=annotator, exclude=exclude)
+        if item is not None:
+            return item, version
+        version = None  # nothing free is ranked: the cold-start order
     started = Exists(Label.objects.filter(item=OuterRef("item_id")))
     for only_started in (True, False) if k > 1 else (False,):
         if version is not None:
@@ -86,15 +106,43 @@ def next_item_candidate(
     return None
 
 
-def audit_due(*, project: Project) -> bool:
-    """Whether the next item served should be an audit item: only without evaluation items, and
-    whenever audit items fall below `audit_fraction` of the items served (this one included), rounded
-    down: at 5%, the 20th, 40th, ... items served are audit items."""
-    if project.audit_fraction <= 0 or Item.objects.filter(project=project, split=Item.Split.EVAL).exists():
-        return False
-    served = Assignment.objects.filter(item__project=project, item__gold=False).values("item_id").distinct().count()
-    audited = Item.objects.filter(project=project, audit=True).count()
-    return audited < int(project.audit_fraction * (served + 1))
+@dataclass
+class Served:
+    """What one annotator has been served in a project: distinct items, and how many were gold
+    or audit items. The serving schedule reads it once per top-up and counts on in memory."""
+
+    items: int
+    gold: int
+    audit: int
+
+    def add(self, item: Item) -> None:
+        self.items += 1
+        self.gold += item.gold
+        self.audit += item.audit
+
+
+def served_to(*, project: Project, annotator: AbstractBaseUser) -> Served:
+    """One aggregate over the annotator's own assignments: it grows with their work, not the project's."""
+    counts = Assignment.objects.filter(item__project=project, annotator=annotator).aggregate(
+        items=Count("item", distinct=True),
+        gold=Count("item", distinct=True, filter=Q(item__gold=True)),
+        audit=Count("item", distinct=True, filter=Q(item__audit=True)),
+    )
+    return Served(**counts)
+
+
+def audits_wanted(*, project: Project) -> bool:
+    """Whether the project measures its models on audit items: only without evaluation items."""
+    return project.audit_fraction > 0 and not Item.objects.filter(project=project, split=Item.Split.EVAL).exists()
+
+
+def audit_due(*, project: Project, served: Served) -> bool:
+    """Whether this annotator's next item should be an audit item (when audits_wanted): whenever
+    their audit items fall below `audit_fraction` of the ordinary items served to them (this one
+    included), rounded down: at 5%, their 20th, 40th, ... items. Counted per annotator, not per
+    project, so that serving an item reads only the annotator's own rows; the project's share is
+    the same."""
+    return served.audit < int(project.audit_fraction * (served.items - served.gold + 1))
 
 
 def audit_candidate(*, project: Project, annotator: AbstractBaseUser, rng: random.Random) -> Item | None:
@@ -107,15 +155,16 @@ def audit_candidate(*, project: Project, annotator: AbstractBaseUser, rng: rando
     return available.filter(pk__gte=pivot).order_by("pk").first() or available.order_by("pk").first()
 
 
-def gold_due(*, project: Project, annotator: AbstractBaseUser) -> bool:
-    """Whether this annotator's next item should be a gold item: whenever their gold items fall
-    below `gold_rate` of the items served to them (this one included), rounded down; at 0.1 the
-    10th, 20th, ... item they are served."""
-    if project.gold_rate <= 0:
-        return False
-    served = Assignment.objects.filter(item__project=project, annotator=annotator).values("item_id").distinct()
-    gold = served.filter(item__gold=True).count()
-    return gold < int(project.gold_rate * (served.count() + 1))
+def golds_wanted(*, project: Project) -> bool:
+    """Whether the project serves gold items at all: a rate above 0 and at least one marked."""
+    return project.gold_rate > 0 and Item.objects.filter(project=project, gold=True).exists()
+
+
+def gold_due(*, project: Project, served: Served) -> bool:
+    """Whether this annotator's next item should be a gold item (when golds_wanted): whenever
+    their gold items fall below `gold_rate` of the items served to them (this one included),
+    rounded down; at 0.1 the 10th, 20th, ... item they are served."""
+    return served.gold < int(project.gold_rate * (served.items + 1))
 
 
 def gold_candidate(*, project: Project, annotator: AbstractBaseUser, rng: random.Random) -> Item | None:

@@ -2,7 +2,6 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
 
 from labeling.exceptions import UnknownLabelClassError
 from labeling.models import EmbeddingSet, Item, Label, LabelClass, Membership, ModelVersion, Project
@@ -16,15 +15,16 @@ def project_list_for_user(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet
 
 def labels_spent(*, project: Project) -> int:
     """Answers given in the project: what the label budget counts (skips and answers on gold items,
-    which check annotators, are not labels)."""
-    return Label.objects.filter(item__project=project, item__gold=False).count()
+    which check annotators, are not labels). Read from the counter labeling.services.budget keeps."""
+    return Project.objects.values_list("labels_spent", flat=True).get(pk=project.pk)
 
 
 def labeled_item_count(*, project: Project) -> int:
     """Labeled items a model trains on: audit items measure it instead; gold items train on their
     known answer, answered or not."""
-    trained = Q(labels__isnull=False, audit=False, gold=False) | Q(gold=True)
-    return Item.objects.filter(project=project).filter(trained).distinct().count()
+    labeled = Exists(Label.objects.filter(item=OuterRef("pk")))
+    trained = Q(labeled, audit=False, gold=False) | Q(gold=True)
+    return Item.objects.filter(project=project).filter(trained).count()
 
 
 @dataclass(frozen=True)
@@ -75,17 +75,15 @@ class ProjectRow:
 
 def project_rows_for_user(*, user: AbstractBaseUser | AnonymousUser) -> list[ProjectRow]:
     """The project list's rows in one query however many projects there are."""
-    labels = Label.objects.filter(item__project=OuterRef("pk"), item__gold=False).order_by().values("item__project")
     newest = ModelVersion.objects.filter(project=OuterRef("pk"), status=ModelVersion.Status.DONE).order_by("-number")
     projects = project_list_for_user(user=user).annotate(
-        n_labels=Coalesce(Subquery(labels.annotate(n=Count("pk")).values("n")[:1]), 0),
         newest=Subquery(newest.values("number")[:1]),
         role=Subquery(Membership.objects.filter(project=OuterRef("pk"), user_id=user.pk).values("role")[:1]),
     )
     rows = []
     for p in projects:
         role = Membership.Role.OWNER if user.is_staff else p.role
-        rows.append(ProjectRow(p, p.n_labels, p.label_budget, p.newest, role, ROLE_ACTIONS[role]))
+        rows.append(ProjectRow(p, p.labels_spent, p.label_budget, p.newest, role, ROLE_ACTIONS[role]))
     return rows
 
 

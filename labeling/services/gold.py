@@ -13,6 +13,7 @@ from django.db.models import Count
 
 from labeling.exceptions import InvalidGoldError
 from labeling.models import Item, Label, Project
+from labeling.services.budget import budget_count_given, labels_recount
 
 
 @transaction.atomic
@@ -45,6 +46,7 @@ def gold_mark(*, project: Project, answers: Sequence[tuple[int, str]]) -> int:
         raise InvalidGoldError("Nothing was marked: " + "; ".join(problems) + ".", {"problems": problems})
     for item_id, name in wanted.items():
         Item.objects.filter(pk=item_id).update(gold=True, gold_class_id=classes[name])
+    budget_count_given(project=project, n=sum(not items[i].gold for i in wanted))  # new known answers may train
     return Item.objects.filter(project=project, gold=True).count()
 
 
@@ -53,4 +55,6 @@ def gold_unmark(*, project: Project, item_ids: Sequence[int]) -> int:
     """Make gold items ordinary pool items again; how many were unmarked. Answers already given
     on them then count as ordinary labels (they were given blind); the known class stays as the
     item's class known at import."""
-    return Item.objects.filter(project=project, pk__in=item_ids, gold=True).update(gold=False)
+    unmarked = Item.objects.filter(project=project, pk__in=item_ids, gold=True).update(gold=False)
+    labels_recount(project=project)  # their answers now count against the budget
+    return unmarked

@@ -16,9 +16,10 @@ from django.utils import timezone
 
 from labeling.exceptions import InvalidSkipError, ItemNotHeldError, ItemNotInProjectError
 from labeling.models import Assignment, Item, Label, LabelChange, LabelClass, Project, Skip
-from labeling.selectors.answers import Answer, answer_current
+from labeling.selectors.answers import Answer, answer_current, answer_of_label
 from labeling.selectors.projects import label_class_by_name
-from labeling.services.assignments import assignment_hold, budget_check
+from labeling.services.assignments import assignment_hold
+from labeling.services.budget import budget_refund, budget_spend
 from labeling.services.training import model_version_request
 
 
@@ -47,7 +48,13 @@ def _claim(project: Project, item: Item, annotator: AbstractBaseUser, previous: 
 
     Allowed: an item they hold, an answer of theirs that `previous` names as it is now, or an
     item whose lease they lost while nobody else took it. Anything else is ItemNotHeldError.
+
+    A held item has no answer of the annotator's (answering closes the lease, and an item they
+    answered is never leased to them again), so the common case is one query.
     """
+    held = Assignment.objects.filter(item=item, annotator=annotator, status=Assignment.Status.OPEN)
+    if previous is None and held.exists():
+        return None
     current = answer_current(item_id=item.pk, annotator=annotator)
     if current is not None:
         if not current.matches(previous):
@@ -59,6 +66,8 @@ def _claim(project: Project, item: Item, annotator: AbstractBaseUser, previous: 
                 {"item": item.pk, "current": current.as_dict()},
             )
         return current
+    if previous is not None and held.exists():
+        return None
     was_given = Assignment.objects.filter(item=item, annotator=annotator).exists()
     if not was_given or assignment_hold(project=project, annotator=annotator, item_id=item.pk) is None:
         reason = "it was not given to you" if not was_given else "your hold on it ran out and it went to someone else"
@@ -106,33 +115,34 @@ def label_submit(
     replay = _replayed(idempotency_key, item, annotator)
     if replay is not None:
         return replay
-    _claim(project, item, annotator, previous)
-    label = Label.objects.filter(item=item, annotator=annotator).first()
+    current = _claim(project, item, annotator, previous)
+    label = Label.objects.get(item=item, annotator=annotator) if current and current.kind == "label" else None
+    changed = label is None or label.label_class_id != label_class.pk
     if label is None:
-        Label.objects.create(item=item, annotator=annotator, label_class=label_class, duration_ms=duration_ms)
-    elif label.label_class_id != label_class.pk:
-        Label.objects.filter(pk=label.pk).update(label_class=label_class, duration_ms=duration_ms)
-    Skip.objects.filter(item=item, annotator=annotator).delete()  # a skip turned into a label
-    if label is None or label.label_class_id != label_class.pk:
+        saved_row = Label.objects.create(
+            item=item, annotator=annotator, label_class=label_class, duration_ms=duration_ms
+        )
+    else:
+        if changed:
+            Label.objects.filter(pk=label.pk).update(label_class=label_class, duration_ms=duration_ms)
+        saved_row = label
+    if current is not None and current.kind == "skip":  # a skip turned into a label
+        Skip.objects.filter(item=item, annotator=annotator).delete()
+    if changed:
         LabelChange.objects.create(
             item=item, annotator=annotator, changed_by=annotator, label_class=label_class,
             previous_class=label.label_class if label is not None else None, idempotency_key=idempotency_key,
         )  # fmt: skip
     _close(item, annotator)
-    saved = Saved(answer_current(item_id=item.pk, annotator=annotator), created=True)  # type: ignore[arg-type]
+    saved_row.item, saved_row.label_class = item, label_class
+    saved = Saved(answer_of_label(saved_row), created=True)
     if label is None and not item.gold:  # gold answers check the annotator; they cost no budget
+        # Last: it locks the project row until the commit, so two annotators cannot both take the
+        # last label. Under load, labels queued on this lock for their whole transaction when it
+        # came first (the p95 of a label POST was mostly this wait).
+        budget_spend(project=project)
         model_version_request(project=project)
-        _budget_spend(project)
     return saved
-
-
-def _budget_spend(project: Project) -> None:
-    """Refuse the new label if it passes the budget, under a lock on the project row so two
-    annotators cannot both take the last label. It comes last in label_submit, so the row stays
-    locked only from here to the commit: under load, labels queued on this lock for their whole
-    transaction (the p95 of a label POST was mostly this wait)."""
-    Project.objects.select_for_update().filter(pk=project.pk).values_list("pk").first()
-    budget_check(project=project, pending=1)  # this label is already counted
 
 
 @transaction.atomic
@@ -169,6 +179,8 @@ def item_skip(
             item=item, annotator=annotator, changed_by=annotator, label_class=None, previous_class=old.label_class
         )
         old.delete()
+        if not item.gold:
+            budget_refund(project=project)
     Skip.objects.update_or_create(
         item=item, annotator=annotator,
         defaults={"reason": reason, "note": note[:500], "idempotency_key": idempotency_key},
@@ -192,6 +204,8 @@ def answer_undo(*, project: Project, item_id: int, annotator: AbstractBaseUser) 
             item=item, annotator=annotator, changed_by=annotator, label_class=None, previous_class=label.label_class
         )
         label.delete()
+        if not item.gold:
+            budget_refund(project=project)
     undone = label is not None or Skip.objects.filter(item=item, annotator=annotator).delete()[0] > 0
     held = Assignment.objects.filter(item=item, annotator=annotator, status=Assignment.Status.OPEN).first()
     if held is None and undone:

@@ -14,7 +14,6 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from labeling.artifacts import array_save, artifact_delete, bytes_save
@@ -51,9 +50,16 @@ def model_version_request(*, project: Project, force: bool = False) -> ModelVers
     Returns None when it is not due or a run is already queued or running; the train task is
     sent only after the surrounding transaction commits, so the worker finds the row. A forced
     retrain with no label the newest finished version has not seen raises NothingToRetrainError.
+    The exact count of labeled items runs only once `retrain_every` labels were given since the
+    newest version was queued (labeling.services.budget): before that a retrain cannot be due.
     """
-    labeled = labeled_item_count(project=project)
     newest = ModelVersion.objects.filter(project=project).order_by("-number").first()
+    if newest is not None and newest.status in ModelVersion.ACTIVE_STATUSES:
+        return None  # one run at a time, and only the newest can be queued or running
+    given_since = project.labels_given - (newest.labels_given_at_request if newest else 0)
+    if not force and given_since < project.retrain_every:
+        return None
+    labeled = labeled_item_count(project=project)
     seen = newest.labels_used if newest else 0
     if not force and labeled - seen < project.retrain_every:
         return None
@@ -64,12 +70,12 @@ def model_version_request(*, project: Project, force: bool = False) -> ModelVers
         )
     if ModelVersion.objects.filter(project=project, status__in=ModelVersion.ACTIVE_STATUSES).exists():
         return None
-    number = (ModelVersion.objects.filter(project=project).aggregate(n=Max("number"))["n"] or 0) + 1
+    number = (newest.number if newest else 0) + 1
     try:
         with transaction.atomic():
             version = ModelVersion.objects.create(
                 project=project, number=number, strategy=project.strategy, labels_used=labeled,
-                heartbeat_at=timezone.now(),
+                labels_given_at_request=project.labels_given, heartbeat_at=timezone.now(),
             )
     except IntegrityError:
         return None  # another request queued one at the same moment
