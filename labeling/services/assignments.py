@@ -65,7 +65,7 @@ def assignment_queue(*, project: Project, annotator: AbstractBaseUser, size: int
     """
     budget_check(project=project)
     _leases_commit_without_flush()
-    get_user_model().objects.select_for_update().filter(pk=annotator.pk).first()  # one top-up per annotator
+    get_user_model().objects.select_for_update(no_key=True).filter(pk=annotator.pk).first()  # one top-up per annotator
     assignments_expire(project=project)
     expires = timezone.now() + lease_ttl()
     serving = model_version_serving(project=project)
@@ -74,7 +74,7 @@ def assignment_queue(*, project: Project, annotator: AbstractBaseUser, size: int
     if len(queue) >= wanted:
         return queue
     retries = _RACE_RETRIES
-    held_before = len(queue)
+    locked_an_item = False  # this top-up holds an item row's lock: from then on it never waits for another
     passed: set[int] = set()  # items passed over in this top-up: full, or another annotator was taking them
     rng = random.Random()  # audit and gold draws are uniform; they need no seed to be unbiased
     golds, audits = golds_wanted(project=project), audits_wanted(project=project)
@@ -92,8 +92,8 @@ def assignment_queue(*, project: Project, annotator: AbstractBaseUser, size: int
         if candidate is None:
             break
         item, version = candidate
-        wait = len(queue) == held_before  # no item row locked yet in this top-up: safe to wait
-        lease, busy = _take(project, item, annotator, version, expires, wait=wait)
+        lease, busy = _take(project, item, annotator, version, expires, wait=not locked_an_item)
+        locked_an_item = locked_an_item or not busy
         if lease is None:
             passed.add(item.pk)
             # An item another top-up is taking right now is passed over for free (the next
@@ -158,13 +158,16 @@ def _take(
     Locks the item's row and counts its labels and open holds against labels_per_item; gold items
     only need the annotator not to have answered. With `wait` it waits for a top-up that is taking
     the item and counts what that one committed; without, it skips the item. Callers wait only
-    while they hold no other item's lock, so two top-ups never wait on each other (no deadlock)
-    and every annotator gets a first item when one has room.
+    while they hold no other item's lock (taken or found full), so two top-ups never wait on each
+    other (no deadlock) and every annotator gets a first item when one has room.
     """
     # Only the item's row: Item's default ordering joins Project, whose row a plain FOR UPDATE would
-    # lock too, making every other top-up in the project skip every item.
+    # lock too, making every other top-up in the project skip every item. FOR NO KEY UPDATE, not FOR
+    # UPDATE: a retrain publishing its ranking holds KEY SHARE locks on item rows (the foreign-key
+    # checks of its ItemScore rows), which FOR UPDATE waits for; with a second item locked that was a
+    # deadlock that failed the retrain (bench.load, 50 annotators).
     rows = Item.objects.filter(pk=item.pk).order_by()
-    locked = rows.select_for_update(of=("self",), skip_locked=not wait).first()
+    locked = rows.select_for_update(of=("self",), skip_locked=not wait, no_key=True).first()
     if locked is None:
         return None, True
     places = places_taken(item_id=item.pk, annotator=annotator)

@@ -24,7 +24,7 @@ def gold_mark(*, project: Project, answers: Sequence[tuple[int, str]]) -> int:
     """
     classes = dict(project.label_classes.values_list("name", "pk"))
     wanted = dict(answers)
-    rows = Item.objects.select_for_update(of=("self",)).filter(project=project, pk__in=wanted).order_by()
+    rows = Item.objects.select_for_update(of=("self",), no_key=True).filter(project=project, pk__in=wanted).order_by()
     items = {item.pk: item for item in rows}
     labeled = dict(
         Label.objects.filter(item_id__in=items).values("item").annotate(n=Count("pk")).values_list("item", "n")

@@ -23,7 +23,7 @@ def review_decide(
     """Decide (or change the decision on) an item in review; two reviewers at once are applied one
     after the other (the item's row is locked), each change kept."""
     pool = Item.objects.filter(project=project, split=Item.Split.POOL, gold=False)
-    item = pool.select_for_update(of=("self",)).filter(pk=item_id).order_by().first()
+    item = pool.select_for_update(of=("self",), no_key=True).filter(pk=item_id).order_by().first()
     if item is None:
         raise ItemNotInProjectError(
             f"Item {item_id} is not a reviewable item of project {project.name!r}.",

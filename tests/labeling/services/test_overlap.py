@@ -101,3 +101,45 @@ def _at_once(users, act) -> list[Exception]:
     for thread in threads:
         thread.join()
     return errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_top_up_never_waits_for_a_retrain_publishing_its_ranking(make_digits_project, annotator):
+    """A retrain writes its ranking in one transaction, and at its commit each ItemScore row's
+    (deferred) foreign-key check takes a KEY SHARE lock on its item. Taking an item must not wait
+    for those locks: under 50 annotators, waiting on them with a second item locked deadlocked and
+    failed the retrain. Here the checks run at once (SET CONSTRAINTS ALL IMMEDIATE), so the locks
+    are held while the top-up runs with a 2 s lock timeout."""
+    from django.db import transaction
+
+    from labeling.models import Item, ItemScore, ModelVersion
+
+    project = make_digits_project(per_class=2, eval_fraction=0.0, prefetch=3, audit_fraction=0.0, gold_rate=0.0)
+    version = ModelVersion.objects.create(project=project, number=1, strategy="margin", status="running")
+    items = list(Item.objects.filter(project=project))
+    written, release = threading.Event(), threading.Event()
+
+    def publish() -> None:
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                ItemScore.objects.bulk_create(ItemScore(model_version=version, item=item, score=0.0, rank=rank)
+                                              for rank, item in enumerate(items))  # fmt: skip
+                written.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    retrain = threading.Thread(target=publish)
+    retrain.start()
+    try:
+        assert written.wait(30)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            queue = assignment_queue(project=project, annotator=annotator)
+    finally:
+        release.set()
+        retrain.join()
+    assert len(queue) == 3
