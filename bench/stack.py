@@ -37,6 +37,18 @@ SETUPS = {
         env={"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"},
         worker_nice=10,
     ),
+    "sync3": Setup(
+        "sync3",
+        ("--workers", "3", "--timeout", "120"),
+        env={"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"},
+        worker_nice=10,
+    ),
+    "sync4-nice19": Setup(
+        "sync4-nice19",
+        ("--workers", "4", "--timeout", "120"),
+        env={"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"},
+        worker_nice=19,
+    ),
     "tuned": Setup(
         "tuned",
         ("--workers", "2", "--worker-class", "gthread", "--threads", "8", "--timeout", "120"),

@@ -144,6 +144,9 @@ class Project(models.Model):
         default=0, editable=False, help_text="Labels and gold answers ever given, never decreasing: what is new "
         "since a retrain is at most the difference."
     )
+    labels_given_at_retrain = models.PositiveIntegerField(
+        default=0, editable=False, help_text="labels_given when the newest retrain was queued."
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="projects", blank=True
     )

@@ -18,9 +18,6 @@ class ModelVersion(BackgroundRun):
     number = models.PositiveIntegerField()
     strategy = models.CharField(max_length=50)
     labels_used = models.PositiveIntegerField(default=0)
-    labels_given_at_request = models.PositiveIntegerField(
-        default=0, help_text="The project's labels_given when this run was queued (labeling.services.training)."
-    )
     metrics = models.JSONField(default=dict, blank=True)
     artifact_path = models.CharField(max_length=500, blank=True)  # the model file's name in labeling.artifacts
     ranking_name = models.CharField(

@@ -1,6 +1,5 @@
 import random
 from collections.abc import Collection
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -9,7 +8,7 @@ from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThan
 
 from labeling.models import Assignment, Item, ItemScore, Label, ModelVersion, Project, Skip
-from labeling.selectors.serving import top_free_item
+from labeling.selectors.serving import Served, top_free_item
 
 
 def _room(item_ref: str, labels_per_item: int) -> Any:
@@ -106,42 +105,12 @@ def ranked_candidate(
     return None
 
 
-@dataclass
-class Served:
-    """What one annotator has been served in a project: distinct items, and how many were gold
-    or audit items. The serving schedule reads it once per top-up and counts on in memory."""
-
-    items: int
-    gold: int
-    audit: int
-
-    def add(self, item: Item) -> None:
-        self.items += 1
-        self.gold += item.gold
-        self.audit += item.audit
-
-
-def served_to(*, project: Project, annotator: AbstractBaseUser) -> Served:
-    """One aggregate over the annotator's own assignments: it grows with their work, not the project's."""
-    counts = Assignment.objects.filter(item__project=project, annotator=annotator).aggregate(
-        items=Count("item", distinct=True),
-        gold=Count("item", distinct=True, filter=Q(item__gold=True)),
-        audit=Count("item", distinct=True, filter=Q(item__audit=True)),
-    )
-    return Served(**counts)
-
-
-def audits_wanted(*, project: Project) -> bool:
-    """Whether the project measures its models on audit items: only without evaluation items."""
-    return project.audit_fraction > 0 and not Item.objects.filter(project=project, split=Item.Split.EVAL).exists()
-
-
 def audit_due(*, project: Project, served: Served) -> bool:
-    """Whether this annotator's next item should be an audit item (when audits_wanted): whenever
-    their audit items fall below `audit_fraction` of the ordinary items served to them (this one
-    included), rounded down: at 5%, their 20th, 40th, ... items. Counted per annotator, not per
-    project, so that serving an item reads only the annotator's own rows; the project's share is
-    the same."""
+    """Whether this annotator's next item should be an audit item (only without evaluation items):
+    whenever their audit items fall below `audit_fraction` of the ordinary items served to them
+    (this one included), rounded down: at 5%, their 20th, 40th, ... items. Counted per annotator,
+    not per project, so that serving an item reads only the annotator's own rows; the project's
+    share is the same."""
     return served.audit < int(project.audit_fraction * (served.items - served.gold + 1))
 
 
@@ -155,13 +124,8 @@ def audit_candidate(*, project: Project, annotator: AbstractBaseUser, rng: rando
     return available.filter(pk__gte=pivot).order_by("pk").first() or available.order_by("pk").first()
 
 
-def golds_wanted(*, project: Project) -> bool:
-    """Whether the project serves gold items at all: a rate above 0 and at least one marked."""
-    return project.gold_rate > 0 and Item.objects.filter(project=project, gold=True).exists()
-
-
 def gold_due(*, project: Project, served: Served) -> bool:
-    """Whether this annotator's next item should be a gold item (when golds_wanted): whenever
+    """Whether this annotator's next item should be a gold item (when any are marked): whenever
     their gold items fall below `gold_rate` of the items served to them (this one included),
     rounded down; at 0.1 the 10th, 20th, ... item they are served."""
     return served.gold < int(project.gold_rate * (served.items + 1))

@@ -17,24 +17,20 @@ import random
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from labeling.models import Assignment, Item, ModelVersion, Project
 from labeling.selectors.items import (
     audit_candidate,
     audit_due,
-    audits_wanted,
     gold_candidate,
     gold_due,
-    golds_wanted,
     model_version_serving,
     ranked_candidate,
-    served_to,
 )
-from labeling.selectors.serving import places_taken
+from labeling.selectors.serving import annotator_lock_for_leases, places_taken, serving_schedule
 from labeling.services.budget import budget_check
 
 _RACE_RETRIES = 5
@@ -64,8 +60,7 @@ def assignment_queue(*, project: Project, annotator: AbstractBaseUser, size: int
     admin raises it.
     """
     budget_check(project=project)
-    _leases_commit_without_flush()
-    get_user_model().objects.select_for_update(no_key=True).filter(pk=annotator.pk).first()  # one top-up per annotator
+    annotator_lock_for_leases(annotator=annotator)
     assignments_expire(project=project)
     expires = timezone.now() + lease_ttl()
     serving = model_version_serving(project=project)
@@ -77,13 +72,14 @@ def assignment_queue(*, project: Project, annotator: AbstractBaseUser, size: int
     locked_an_item = False  # this top-up holds an item row's lock: from then on it never waits for another
     passed: set[int] = set()  # items passed over in this top-up: full, or another annotator was taking them
     rng = random.Random()  # audit and gold draws are uniform; they need no seed to be unbiased
-    golds, audits = golds_wanted(project=project), audits_wanted(project=project)
-    served = served_to(project=project, annotator=annotator) if golds or audits else None
+    schedule = serving_schedule(project_id=project.pk, annotator=annotator)
+    golds, audits = schedule.has_gold and project.gold_rate > 0, not schedule.has_eval and project.audit_fraction > 0
+    served = schedule.served
     while len(queue) < wanted and retries:
         gold = audit = None
-        if served is not None and golds and gold_due(project=project, served=served):
+        if golds and gold_due(project=project, served=served):
             gold = gold_candidate(project=project, annotator=annotator, rng=rng)
-        if served is not None and gold is None and audits and audit_due(project=project, served=served):
+        if gold is None and audits and audit_due(project=project, served=served):
             audit = audit_candidate(project=project, annotator=annotator, rng=rng)
         picked = gold or audit
         candidate = (picked, None) if picked is not None else ranked_candidate(
@@ -107,22 +103,8 @@ def assignment_queue(*, project: Project, annotator: AbstractBaseUser, size: int
             item.audit = True
         lease.item = item
         queue.append(lease)
-        if served is not None:
-            served.add(item)
+        served.add(item)
     return queue
-
-
-def _leases_commit_without_flush() -> None:
-    """Let this transaction commit without waiting for its WAL to reach the disk (PostgreSQL).
-
-    Leases are soft state: one lost in a database crash only sends its item back to the pool (the
-    annotator's answer then gets a clear 409 and the page fetches its queue again). Not waiting for
-    the flush takes 1-3 ms off every item served. Labels still commit durably, and a label's
-    durable commit also flushes every lease written before it.
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def _held_renewed(

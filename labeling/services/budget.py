@@ -17,6 +17,7 @@ the Project row in the same transaction instead:
 what counts (unmarking gold items) and for data written outside these services.
 """
 
+from django.db import connection
 from django.db.models import F
 
 from labeling.exceptions import BudgetReachedError
@@ -37,17 +38,26 @@ def budget_check(*, project: Project) -> None:
         raise _reached(project.labels_spent, project.label_budget)
 
 
+_SPEND = f"""
+UPDATE {Project._meta.db_table} SET labels_spent = labels_spent + 1, labels_given = labels_given + 1
+WHERE id = %s AND labels_spent < label_budget
+RETURNING labels_spent, labels_given, labels_given_at_retrain, label_budget
+"""
+
+
 def budget_spend(*, project: Project) -> None:
     """Count one new label, or raise BudgetReachedError (and the caller's transaction rolls back).
 
-    Locks the project row until the caller commits: call it last in the transaction.
+    Locks the project row until the caller commits: call it last in the transaction. One round
+    trip on every label (RETURNING runs on PostgreSQL and SQLite alike); `project` is refreshed.
     """
-    spent = Project.objects.filter(pk=project.pk, labels_spent__lt=F("label_budget")).update(
-        labels_spent=F("labels_spent") + 1, labels_given=F("labels_given") + 1
-    )
-    _refresh(project)
-    if not spent:
+    with connection.cursor() as cursor:
+        cursor.execute(_SPEND, [project.pk])
+        row = cursor.fetchone()
+    if row is None:
+        _refresh(project)
         raise _reached(project.labels_spent, project.label_budget)
+    project.labels_spent, project.labels_given, project.labels_given_at_retrain, project.label_budget = row
 
 
 def budget_count_given(*, project: Project, n: int) -> None:
@@ -71,6 +81,6 @@ def labels_recount(*, project: Project) -> int:
 
 
 def _refresh(project: Project) -> None:
-    project.labels_spent, project.labels_given, project.label_budget = Project.objects.values_list(
-        "labels_spent", "labels_given", "label_budget"
-    ).get(pk=project.pk)
+    fields = ("labels_spent", "labels_given", "labels_given_at_retrain", "label_budget")
+    for field, value in zip(fields, Project.objects.values_list(*fields).get(pk=project.pk), strict=True):
+        setattr(project, field, value)

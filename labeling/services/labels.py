@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from labeling.exceptions import InvalidSkipError, ItemNotHeldError, ItemNotInProjectError
 from labeling.models import Assignment, Item, Label, LabelChange, LabelClass, Project, Skip
-from labeling.selectors.answers import Answer, answer_current, answer_of_label
+from labeling.selectors.answers import Answer, answer_current, answer_of_label, idempotency_key_seen
 from labeling.selectors.projects import label_class_by_name
 from labeling.services.assignments import assignment_hold
 from labeling.services.budget import budget_refund, budget_spend
@@ -81,9 +81,7 @@ def _replayed(key: uuid.UUID | None, item: Item, annotator: AbstractBaseUser) ->
     """The answer already saved for this idempotency key, if this request is a retry."""
     if key is None:
         return None
-    seen = (
-        LabelChange.objects.filter(idempotency_key=key).exists() or Skip.objects.filter(idempotency_key=key).exists()
-    )
+    seen = idempotency_key_seen(key=key)
     current = answer_current(item_id=item.pk, annotator=annotator) if seen else None
     return Saved(current, created=False) if current is not None else None
 

@@ -53,12 +53,11 @@ def model_version_request(*, project: Project, force: bool = False) -> ModelVers
     The exact count of labeled items runs only once `retrain_every` labels were given since the
     newest version was queued (labeling.services.budget): before that a retrain cannot be due.
     """
+    if not force and project.labels_given - project.labels_given_at_retrain < project.retrain_every:
+        return None  # fewer labels given since the newest retrain was queued than a retrain needs
     newest = ModelVersion.objects.filter(project=project).order_by("-number").first()
     if newest is not None and newest.status in ModelVersion.ACTIVE_STATUSES:
         return None  # one run at a time, and only the newest can be queued or running
-    given_since = project.labels_given - (newest.labels_given_at_request if newest else 0)
-    if not force and given_since < project.retrain_every:
-        return None
     labeled = labeled_item_count(project=project)
     seen = newest.labels_used if newest else 0
     if not force and labeled - seen < project.retrain_every:
@@ -68,15 +67,14 @@ def model_version_request(*, project: Project, force: bool = False) -> ModelVers
             f"No new labels since v{newest.number} ({seen} labeled items): a retrain would make the same model.",
             {"version": newest.number, "labeled_items": labeled},
         )
-    if ModelVersion.objects.filter(project=project, status__in=ModelVersion.ACTIVE_STATUSES).exists():
-        return None
     number = (newest.number if newest else 0) + 1
     try:
         with transaction.atomic():
             version = ModelVersion.objects.create(
                 project=project, number=number, strategy=project.strategy, labels_used=labeled,
-                labels_given_at_request=project.labels_given, heartbeat_at=timezone.now(),
+                heartbeat_at=timezone.now(),
             )
+            Project.objects.filter(pk=project.pk).update(labels_given_at_retrain=project.labels_given)
     except IntegrityError:
         return None  # another request queued one at the same moment
     enqueue_retrain(version.pk)

@@ -43,9 +43,8 @@ def mixed_state(make_digits_project, annotator):
     rng = random.Random(7)
     version = ModelVersion.objects.create(project=project, number=1, strategy="margin", status="done")
     ranks = rng.sample(range(len(items)), len(items))
-    ItemScore.objects.bulk_create(
-        ItemScore(model_version=version, item=item, score=0.5, rank=rank) for item, rank in zip(items, ranks, strict=True)
-    )
+    ItemScore.objects.bulk_create(ItemScore(model_version=version, item=item, score=0.5, rank=rank)
+                                  for item, rank in zip(items, ranks, strict=True))  # fmt: skip
     classes = list(project.label_classes.all())
     states = ["unsure"] + [rng.choice(["free", "free", "labeled", "held", "expired", "bad", "unsure", "gold", "two"])
                            for _ in items[1:]]  # fmt: skip
@@ -92,3 +91,25 @@ def test_places_taken_counts_labels_and_open_holds_as_the_orm_does(mixed_state):
             assert (places.taken, places.mine) == _orm_places(item.pk, person)
             seen.add((places.taken, places.mine))
     assert {(0, False), (1, True), (1, False), (2, True)} <= seen  # every kind of item occurred
+
+
+@pytest.mark.django_db
+def test_the_schedule_counts_what_each_annotator_was_served(mixed_state):
+    from labeling.selectors.serving import serving_schedule
+
+    version, people, items = mixed_state
+    project = version.project
+    Item.objects.filter(pk__in=[items[1].pk, items[2].pk]).update(audit=True)
+    Assignment.objects.create(item=items[1], annotator=people[0], status="done", expires_at="2030-01-01T00:00:00Z")
+    for person in people:
+        schedule = serving_schedule(project_id=project.pk, annotator=person)
+        mine = Assignment.objects.filter(annotator=person, item__project=project)
+        expected = (
+            mine.values("item").distinct().count(),
+            mine.filter(item__gold=True).values("item").distinct().count(),
+            mine.filter(item__audit=True).values("item").distinct().count(),
+        )
+        assert (schedule.served.items, schedule.served.gold, schedule.served.audit) == expected
+        assert schedule.has_gold == Item.objects.filter(project=project, gold=True).exists()
+        assert not schedule.has_eval  # the fixture's project has no evaluation items
+    assert serving_schedule(project_id=project.pk, annotator=people[0]).served.audit >= 1

@@ -82,7 +82,8 @@ def test_a_retrain_comes_at_retrain_every_labeled_items_even_after_undos(make_di
 
     _label_next(project, annotator)  # labeled items 3: due
     version = ModelVersion.objects.get(project=project)
-    assert (version.labels_used, version.labels_given_at_request) == (3, 4)
+    project.refresh_from_db()
+    assert (version.labels_used, project.labels_given_at_retrain) == (3, 4)
 
 
 @pytest.mark.django_db
