@@ -44,16 +44,17 @@ def _class(project: Project, class_name: str) -> LabelClass:
 
 
 def _claim(project: Project, item: Item, annotator: AbstractBaseUser, previous: dict[str, str] | None) -> Answer | None:
-    """Check the annotator may answer `item` now; their current answer, which `previous` named.
+    """Check the annotator may answer `item` now, and close their lease on it; their current
+    answer, which `previous` named.
 
     Allowed: an item they hold, an answer of theirs that `previous` names as it is now, or an
-    item whose lease they lost while nobody else took it. Anything else is ItemNotHeldError.
+    item whose lease they lost while nobody else took it. Anything else is ItemNotHeldError (and
+    the caller's transaction, the closed lease with it, rolls back).
 
     A held item has no answer of the annotator's (answering closes the lease, and an item they
-    answered is never leased to them again), so the common case is one query.
+    answered is never leased to them again), so the common case is one statement: closing the lease.
     """
-    held = Assignment.objects.filter(item=item, annotator=annotator, status=Assignment.Status.OPEN)
-    if previous is None and held.exists():
+    if previous is None and _close(item, annotator):
         return None
     current = answer_current(item_id=item.pk, annotator=annotator)
     if current is not None:
@@ -65,8 +66,9 @@ def _claim(project: Project, item: Item, annotator: AbstractBaseUser, previous: 
                 "Nothing was changed: reopen it from your history to change the answer.",
                 {"item": item.pk, "current": current.as_dict()},
             )
+        _close(item, annotator)  # none is expected here; a stray one would outlive the answer
         return current
-    if previous is not None and held.exists():
+    if previous is not None and _close(item, annotator):
         return None
     was_given = Assignment.objects.filter(item=item, annotator=annotator).exists()
     if not was_given or assignment_hold(project=project, annotator=annotator, item_id=item.pk) is None:
@@ -74,6 +76,7 @@ def _claim(project: Project, item: Item, annotator: AbstractBaseUser, previous: 
         raise ItemNotHeldError(
             f"Item {item.pk} is not yours to label: {reason}. Nothing was saved.", {"item": item.pk}
         )
+    _close(item, annotator)
     return None
 
 
@@ -86,9 +89,12 @@ def _replayed(key: uuid.UUID | None, item: Item, annotator: AbstractBaseUser) ->
     return Saved(current, created=False) if current is not None else None
 
 
-def _close(item: Item, annotator: AbstractBaseUser) -> None:
-    Assignment.objects.filter(item=item, annotator=annotator, status=Assignment.Status.OPEN).update(
-        status=Assignment.Status.DONE
+def _close(item: Item, annotator: AbstractBaseUser) -> bool:
+    """Close the annotator's open lease on the item; whether there was one."""
+    return bool(
+        Assignment.objects.filter(item=item, annotator=annotator, status=Assignment.Status.OPEN).update(
+            status=Assignment.Status.DONE
+        )
     )
 
 
@@ -131,7 +137,6 @@ def label_submit(
             item=item, annotator=annotator, changed_by=annotator, label_class=label_class,
             previous_class=label.label_class if label is not None else None, idempotency_key=idempotency_key,
         )  # fmt: skip
-    _close(item, annotator)
     saved_row.item, saved_row.label_class = item, label_class
     saved = Saved(answer_of_label(saved_row), created=True)
     if label is None and not item.gold:  # gold answers check the annotator; they cost no budget
@@ -183,7 +188,6 @@ def item_skip(
         item=item, annotator=annotator,
         defaults={"reason": reason, "note": note[:500], "idempotency_key": idempotency_key},
     )  # fmt: skip
-    _close(item, annotator)
     return Saved(answer_current(item_id=item.pk, annotator=annotator), created=True)  # type: ignore[arg-type]
 
 
