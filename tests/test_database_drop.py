@@ -31,8 +31,10 @@ def _terminate_the_backend_waiting_on(project_id: int, done: threading.Event) ->
         lock.execute("SELECT id FROM labeling_project WHERE id = %s FOR UPDATE", (project_id,))
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            waiting = admin.execute("SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> %s",
-                                    (lock.info.backend_pid,)).fetchall()  # fmt: skip
+            waiting = admin.execute(
+                "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> %s "
+                "AND datname = current_database()", (lock.info.backend_pid,),
+            ).fetchall()
             if waiting:
                 admin.execute("SELECT pg_terminate_backend(%s)", (waiting[0][0],))
                 break
