@@ -32,8 +32,10 @@ Arms and constants, none tuned to a dataset:
 - ALPHA = 0.05, the conventional one-sided level. The test is looked at every round, which makes a
   switch on noise likelier than 5% over a project's life; a switch to random on noise costs labels
   but never falls behind random, and a switch back needs the same evidence.
-- AUDIT_SHARE = 0.1 (at least 2 items): the audits are uniform draws, so they are also a standing
-  random share of every batch.
+- AUDIT_SHARE = 0.1 (at least one item), epsilon again: the audits are uniform draws, so they are
+  also a standing random share of every batch. One item a round is enough for the test: what it
+  needs is audit labels over rounds, and a larger minimum would only dilute small batches (the
+  first version's 2 of 10 was a fifth of every batch).
 
 The state (leader, gains per arm, pending audits, what was chosen) is a small JSON-safe dict that
 the caller hands back next round (RankRequest.history); the product stores it with the model version.
@@ -52,7 +54,7 @@ from learner.types import FloatArray, IntArray
 
 AUTO_ARMS = ("badge", "random")  # the first leads until the audits say otherwise
 AUDIT_SHARE = 0.1  # of each batch, drawn uniformly: measures the models and hedges at once
-MIN_AUDIT = 2
+MIN_AUDIT = 1
 CHALLENGE_SHARE = 0.1  # epsilon-greedy's epsilon: the share of rounds that go to the challenger
 ALPHA = 0.05  # one-sided level of the test that moves the lead
 MAX_PENDING_ROUNDS = 3  # an audit whose items are still unlabeled after this many rounds is dropped

@@ -110,9 +110,9 @@ def test_without_history_a_round_still_ranks_the_pool_with_uniform_audits_first(
     probs = np.random.default_rng(0).dirichlet(np.ones(3), size=50)
     order, scores, state = auto_rank(probs, lambda name, r: np.arange(50), batch_size=10, rng=np.random.default_rng(0),
                                      history=None)  # fmt: skip
-    assert sorted(order.tolist()) == list(range(50)) and audit_size(10) == 2
+    assert sorted(order.tolist()) == list(range(50)) and audit_size(10) == 1 and audit_size(50) == 5
     assert np.all(np.diff(scores[order]) < 0)  # the order is the score order
-    assert state["rounds"] == 1 and len(state["reserve"]["ids"]) == 2
+    assert state["rounds"] == 1 and len(state["reserve"]["ids"]) == 1
     assert not set(state["reserve"]["ids"]) & set(order[:10].tolist())  # next round's audits are not in this batch
 
 
