@@ -151,8 +151,9 @@ _BATCH_ENTRIES = [
 ]  # fmt: skip
 _AUTO_ENTRY = StrategyEntry(
     "auto", frozenset({"probs", "embeddings"}), "bandit", diversity=False, rank=_rank_auto,
-    summary=f"learns online which of {', '.join(AUTO_ARMS)} pays, from uniformly drawn audit items "
-            "(Active Learning by Learning, Hsu & Lin 2015)",
+    summary=f"{AUTO_ARMS[0]}, backed off to {AUTO_ARMS[1]} only when uniformly drawn audit items show "
+            f"{AUTO_ARMS[1]}'s batches teach significantly more (audits as in Active Learning by Learning, "
+            "Hsu & Lin 2015)",
 )  # fmt: skip
 REGISTRY: dict[str, StrategyEntry] = {e.name: e for e in [*_SCORER_ENTRIES, *_BATCH_ENTRIES, _AUTO_ENTRY]}
 STRATEGY_NAMES = tuple(sorted(REGISTRY))

@@ -39,3 +39,15 @@ def test_reuters_r8_is_imbalanced_and_each_text_is_kept_once() -> None:
     assert len(counts) == 8 and counts.most_common(1)[0][0] == "earn"
     assert max(counts.values()) > 50 * min(counts.values())
     assert len(set(data.texts or ())) == len(data.labels)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("animal_mnist") is None,
+                    reason="needs animal-mnist (requirements-nodeps.txt)")
+def test_animal_silhouettes_are_ten_balanced_classes_each_image_once() -> None:
+    data = load_dataset("animal-silhouettes")
+    counts = Counter(data.labels.tolist())
+    assert data.modality == "image" and data.images is not None and data.images.shape[1:] == (28, 28)
+    assert len(counts) == 10 and {"cow", "horse", "zebra"} <= set(counts)
+    assert 800 < min(counts.values()) <= max(counts.values()) == 1000  # birds repeat most
+    flat = data.images.reshape(len(data.images), -1)
+    assert len(flat) == len(data.labels) > 9000 and len({row.tobytes() for row in flat}) == len(flat)
