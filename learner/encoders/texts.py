@@ -24,7 +24,7 @@ import torch
 from learner.device import resolve_device
 from learner.exceptions import LearnerError
 
-MAX_TOKENS = 256
+MAX_TOKENS = 256  # MiniLM's own limit; MPNet's card says 384, cut to the same for speed and like for like
 
 
 class SentenceEncoder:
