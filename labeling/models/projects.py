@@ -159,6 +159,9 @@ class Project(models.Model):
         return self.name
 
     def clean(self) -> None:
+        missing = ENCODERS[self.encoder].missing() if self.encoder in ENCODERS else None
+        if missing:
+            raise ValidationError({"encoder": f"Encoder {self.encoder!r} is not installed here: {missing}."})
         if self.encoder in ENCODERS and ENCODERS[self.encoder].modality != self.modality:
             raise ValidationError({"encoder": f"Encoder {self.encoder!r} embeds {ENCODERS[self.encoder].modality}s, "
                                               f"but the project holds {self.modality} items."})

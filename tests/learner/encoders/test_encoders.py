@@ -61,7 +61,7 @@ def _mpnet_installed() -> bool:
         return False
 
 
-@pytest.mark.skipif(not _mpnet_installed(), reason="needs the all-mpnet-base-v2 part wheels (requirements-nodeps.txt)")
+@pytest.mark.skipif(not _mpnet_installed(), reason="needs the all-mpnet-base-v2 part wheels (requirements-mpnet.txt)")
 def test_mpnet_loads_without_the_network_and_puts_paraphrases_together(monkeypatch) -> None:
     def no_network(*args, **kwargs):
         raise AssertionError("the encoder tried the network")
