@@ -125,6 +125,10 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["ENGINE"] = "config.postgresql"  # the same backend, a cheaper health check
+    # Parameters travel apart from the SQL, so a kept connection prepares each query it has run
+    # five times and from then on skips parsing and planning it: half of PostgreSQL's CPU per
+    # label served under load (bench/results/load.md). Django's default binds on the client.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so a Celery worker process started by the tests sees the test data.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
