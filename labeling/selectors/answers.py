@@ -5,14 +5,13 @@ or {"kind": "skip", "reason": ..., "note": ...}; the same shape comes back as `p
 annotator changes an answer, so a stale page cannot overwrite an answer it never saw.
 """
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q
 
-from labeling.models import Item, Label, LabelChange, Project, Skip
+from labeling.models import Item, Label, Project, Skip
 
 
 @dataclass(frozen=True)
@@ -60,10 +59,3 @@ def answer_history(*, project: Project, annotator: AbstractBaseUser, limit: int 
     skips = Skip.objects.filter(mine).select_related("item").order_by("-created_at")[:limit]
     answers = [answer_of_label(label) for label in labels] + [_of_skip(skip) for skip in skips]
     return sorted(answers, key=lambda answer: answer.at, reverse=True)[:limit]
-
-
-def idempotency_key_seen(*, key: uuid.UUID) -> bool:
-    """Whether an answer was saved with this key (a label's change or a skip), in one query."""
-    changes = LabelChange.objects.filter(idempotency_key=key)
-    skips = Skip.objects.filter(idempotency_key=key)
-    return changes.values("pk").union(skips.values("pk")).exists()

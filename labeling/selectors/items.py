@@ -8,7 +8,7 @@ from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThan
 
 from labeling.models import Assignment, Item, ItemScore, Label, ModelVersion, Project, Skip
-from labeling.selectors.serving import Served, top_free_item
+from labeling.selectors.serving import Served, top_free_item, version_serving
 
 
 def _room(item_ref: str, labels_per_item: int) -> Any:
@@ -54,8 +54,9 @@ def items_available(*, project: Project, annotator: AbstractBaseUser | None = No
 
 
 def model_version_serving(*, project: Project) -> ModelVersion | None:
-    """The newest finished model version: its ranking decides what annotators see."""
-    return ModelVersion.objects.filter(project=project, status=ModelVersion.Status.DONE).order_by("-number").first()
+    """The newest finished model version: its ranking decides what annotators see. Only its id,
+    number, status and labels used are loaded; other fields load when read."""
+    return version_serving(project_id=project.pk)
 
 
 def next_item_candidate(

@@ -6,6 +6,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from labeling.exceptions import UnknownLabelClassError
 from labeling.models import EmbeddingSet, Item, Label, LabelClass, Membership, ModelVersion, Project
 from labeling.permissions import ROLE_ACTIONS, projects_visible_to
+from labeling.selectors.serving import label_class_named
 
 
 def project_list_for_user(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Project]:
@@ -89,7 +90,7 @@ def project_rows_for_user(*, user: AbstractBaseUser | AnonymousUser) -> list[Pro
 
 def label_class_by_name(*, project: Project, name: str) -> LabelClass:
     """The project's class called `name`; UnknownLabelClassError lists the classes there are."""
-    label_class = LabelClass.objects.filter(project=project, name=name).first()
+    label_class = label_class_named(project_id=project.pk, name=name)
     if label_class is None:
         known = list(project.label_classes.values_list("name", flat=True))
         raise UnknownLabelClassError(

@@ -1,25 +1,36 @@
-"""The two queries every item served runs, written in SQL.
+"""The queries every item served and every label saved runs, written in SQL.
 
 Serving an item asks for the best free item of the ranking and, once that item's row is locked,
 how many of its places are taken. Built with the ORM, these two cost 4.5 ms of CPU per item
 served (most of it compiling five correlated subqueries), against 0.1 ms for PostgreSQL to run
-them: with 50 annotators that is the server's largest single cost. Here they are plain SQL with
-the same meaning, which tests/labeling/selectors/test_serving.py checks against ORM versions of
-them on the same data. They run on PostgreSQL
-and SQLite alike.
+them: with 50 annotators that was the server's largest single cost. The plainer statements
+around them (expire leases, the serving version, the held items, the item and class a label
+names, its idempotency key) cost the ORM 0.4-1.3 ms of CPU each to build, against 0.1-0.2 ms as
+SQL, and each request runs five or six of them: together the rest of a request's CPU. Here they
+are plain SQL with the same meaning, which tests/labeling/selectors/test_serving.py checks
+against the ORM versions on the same data. They run on PostgreSQL and SQLite alike.
 """
 
-from collections.abc import Collection
+import uuid
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 
-from labeling.models import Assignment, Item, ItemScore, Label, Skip
+from labeling.models import Assignment, Item, ItemScore, Label, LabelChange, LabelClass, ModelVersion, Skip
 
 _LABEL, _HOLD, _SKIP, _ITEM, _SCORE = (m._meta.db_table for m in (Label, Assignment, Skip, Item, ItemScore))
+_VERSION, _CLASS, _CHANGE = (m._meta.db_table for m in (ModelVersion, LabelClass, LabelChange))
 _OPEN, _BAD, _EVAL = Assignment.Status.OPEN.value, Skip.Reason.BAD.value, Item.Split.EVAL.value
+_POOL, _DONE = Item.Split.POOL.value, ModelVersion.Status.DONE.value
+
+
+def _in(values: Sequence[object]) -> str:
+    """Placeholders for `IN (...)` over `values` (SQLite has no arrays)."""
+    return ", ".join(["%s"] * len(values))
 
 # The ranking's best item that nobody labeled or holds, that nobody skipped as bad and the
 # annotator did not skip, and that is not a gold item (gold_candidate serves those).
@@ -46,7 +57,7 @@ SELECT (SELECT COUNT(*) FROM {_LABEL} WHERE item_id = %(item)s)
 def top_free_item(*, version_id: int, annotator: AbstractBaseUser, exclude: Collection[int] = ()) -> Item | None:
     """The best-ranked free item of a version's ranking, for one label per item; None when none is left."""
     ids = [int(i) for i in exclude]
-    clause = f"AND s.item_id NOT IN ({', '.join(['%s'] * len(ids))})" if ids else ""
+    clause = f"AND s.item_id NOT IN ({_in(ids)})" if ids else ""
     return next(iter(Item.objects.raw(_TOP_FREE.format(exclude=clause), [version_id, annotator.pk, *ids])), None)
 
 
@@ -124,3 +135,124 @@ def annotator_lock_for_leases(*, annotator: AbstractBaseUser) -> None:
             f"SELECT set_config('synchronous_commit', 'off', true) FROM {users} WHERE id = %s FOR NO KEY UPDATE",
             [annotator.pk],
         )
+
+
+# --- the leases --------------------------------------------------------------------------------
+
+_EXPIRE = f"""
+UPDATE {_HOLD} SET status = '{Assignment.Status.EXPIRED.value}'
+WHERE status = '{_OPEN}' AND expires_at < %s AND item_id IN (SELECT id FROM {_ITEM} WHERE project_id = %s)
+"""
+
+
+def leases_expire(*, project_id: int, now: datetime) -> int:
+    """Mark the project's open leases that ran out before `now` expired; how many."""
+    with connection.cursor() as cursor:
+        cursor.execute(_EXPIRE, [now, project_id])
+        return cursor.rowcount
+
+
+# Renewing and reading the held leases is one statement; RETURNING has no order, the caller sorts.
+_HELD_RENEW = f"""
+UPDATE {_HOLD} SET expires_at = %s
+WHERE annotator_id = %s AND status = '{_OPEN}' AND item_id IN (SELECT id FROM {_ITEM} WHERE project_id = %s)
+RETURNING *
+"""
+
+
+def held_leases_renew(*, project_id: int, annotator: AbstractBaseUser, expires: datetime) -> list[Assignment]:
+    """The annotator's open leases in the project, renewed until `expires`, oldest first, each
+    with its item loaded."""
+    leases = sorted(
+        Assignment.objects.raw(_HELD_RENEW, [expires, annotator.pk, project_id]), key=lambda a: (a.created_at, a.pk)
+    )
+    if leases:
+        ids = [lease.item_id for lease in leases]
+        items = {item.pk: item for item in Item.objects.raw(f"SELECT * FROM {_ITEM} WHERE id IN ({_in(ids)})", ids)}
+        for lease in leases:
+            lease.item = items[lease.item_id]
+    return leases
+
+
+def leases_set_status(*, lease_ids: Sequence[int], status: str) -> None:
+    """Close leases (done or expired) by id."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {_HOLD} SET status = %s WHERE id IN ({_in(lease_ids)})", [status, *lease_ids])
+
+
+def lease_close(*, item_id: int, annotator: AbstractBaseUser) -> bool:
+    """Close the annotator's open lease on the item as done; whether there was one."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_HOLD} SET status = '{Assignment.Status.DONE.value}' "
+            f"WHERE item_id = %s AND annotator_id = %s AND status = '{_OPEN}'",
+            [item_id, annotator.pk],
+        )
+        return cursor.rowcount > 0
+
+
+def item_lock(*, item_id: int, wait: bool) -> bool | None:
+    """Lock the item's row for this transaction; whether it is a gold item, or None when `wait`
+    is False and another transaction holds the lock.
+
+    FOR NO KEY UPDATE of the item row alone (see labeling.services.assignments._take for why).
+    SQLite runs one writing transaction at a time, so there it only reads.
+    """
+    lock = " FOR NO KEY UPDATE" + ("" if wait else " SKIP LOCKED") if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT gold FROM {_ITEM} WHERE id = %s{lock}", [item_id])
+        row = cursor.fetchone()
+    return None if row is None else bool(row[0])
+
+
+# --- the model versions ------------------------------------------------------------------------
+
+# Only what serving reads; the rest of the row (metrics, paths) loads if something asks for it.
+_VERSION_COLUMNS = "id, project_id, number, status, labels_used"
+
+
+def version_serving(*, project_id: int) -> ModelVersion | None:
+    """The project's newest finished model version (id, number, status and labels used)."""
+    rows = ModelVersion.objects.raw(
+        f"SELECT {_VERSION_COLUMNS} FROM {_VERSION} WHERE project_id = %s AND status = '{_DONE}' "
+        "ORDER BY number DESC LIMIT 1",
+        [project_id],
+    )
+    return next(iter(rows), None)
+
+
+def version_newest(*, project_id: int) -> ModelVersion | None:
+    """The project's newest model version, whatever its status (id, number, status, labels used)."""
+    rows = ModelVersion.objects.raw(
+        f"SELECT {_VERSION_COLUMNS} FROM {_VERSION} WHERE project_id = %s ORDER BY number DESC LIMIT 1", [project_id]
+    )
+    return next(iter(rows), None)
+
+
+# --- what a label names ------------------------------------------------------------------------
+
+
+def pool_item(*, project_id: int, item_id: int) -> Item | None:
+    """The project's pool item with this id, or None."""
+    rows = Item.objects.raw(
+        f"SELECT * FROM {_ITEM} WHERE id = %s AND project_id = %s AND split = '{_POOL}'", [item_id, project_id]
+    )
+    return next(iter(rows), None)
+
+
+def label_class_named(*, project_id: int, name: str) -> LabelClass | None:
+    """The project's class called `name`, or None."""
+    rows = LabelClass.objects.raw(f"SELECT * FROM {_CLASS} WHERE project_id = %s AND name = %s", [project_id, name])
+    return next(iter(rows), None)
+
+
+def idempotency_key_used(*, key: uuid.UUID) -> bool:
+    """Whether an answer was saved with this key (a label's change or a skip)."""
+    value = LabelChange._meta.get_field("idempotency_key").get_db_prep_value(key, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT EXISTS (SELECT 1 FROM {_CHANGE} WHERE idempotency_key = %s) "
+            f"OR EXISTS (SELECT 1 FROM {_SKIP} WHERE idempotency_key = %s)",
+            [value, value],
+        )
+        return bool(cursor.fetchone()[0])

@@ -30,7 +30,15 @@ from labeling.selectors.items import (
     model_version_serving,
     ranked_candidate,
 )
-from labeling.selectors.serving import annotator_lock_for_leases, places_taken, serving_schedule
+from labeling.selectors.serving import (
+    annotator_lock_for_leases,
+    held_leases_renew,
+    item_lock,
+    leases_expire,
+    leases_set_status,
+    places_taken,
+    serving_schedule,
+)
 from labeling.services.budget import budget_check
 
 _RACE_RETRIES = 5
@@ -42,9 +50,7 @@ def lease_ttl() -> timedelta:
 
 def assignments_expire(*, project: Project) -> int:
     """Send items whose lease ran out back to the pool; how many."""
-    return Assignment.objects.filter(
-        item__project=project, status=Assignment.Status.OPEN, expires_at__lt=timezone.now()
-    ).update(status=Assignment.Status.EXPIRED)
+    return leases_expire(project_id=project.pk, now=timezone.now())
 
 
 @transaction.atomic
@@ -112,16 +118,14 @@ def _held_renewed(
 ) -> list[Assignment]:
     """The items the annotator holds, oldest first, their leases renewed until `expires`; those
     behind the first that an older version chose go back to the pool."""
-    held = Assignment.objects.filter(item__project=project, annotator=annotator, status=Assignment.Status.OPEN)
-    queue = list(held.select_related("item", "model_version").order_by("created_at", "id"))
+    queue = held_leases_renew(project_id=project.pk, annotator=annotator, expires=expires)
     stale = [a.pk for a in queue[1:] if serving is not None and a.model_version_id != serving.pk]
     if stale:
-        Assignment.objects.filter(pk__in=stale).update(status=Assignment.Status.EXPIRED)
+        leases_set_status(lease_ids=stale, status=Assignment.Status.EXPIRED)
         queue = [a for a in queue if a.pk not in stale]
-    if queue:
-        Assignment.objects.filter(pk__in=[a.pk for a in queue]).update(expires_at=expires)
     for assignment in queue:
-        assignment.expires_at = expires
+        if serving is not None and assignment.model_version_id == serving.pk:
+            assignment.model_version = serving  # the response names it; spare the query
     return queue
 
 
@@ -148,12 +152,11 @@ def _take(
     # UPDATE: a retrain publishing its ranking holds KEY SHARE locks on item rows (the foreign-key
     # checks of its ItemScore rows), which FOR UPDATE waits for; with a second item locked that was a
     # deadlock that failed the retrain (bench.load, 50 annotators).
-    rows = Item.objects.filter(pk=item.pk).order_by()
-    locked = rows.select_for_update(of=("self",), skip_locked=not wait, no_key=True).first()
-    if locked is None:
+    gold = item_lock(item_id=item.pk, wait=wait)
+    if gold is None:
         return None, True
     places = places_taken(item_id=item.pk, annotator=annotator)
-    if places.mine or (not locked.gold and places.taken >= project.labels_per_item):
+    if places.mine or (not gold and places.taken >= project.labels_per_item):
         return None, False
     return Assignment.objects.create(item=item, annotator=annotator, model_version=version, expires_at=expires), False
 

@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from labeling.exceptions import InvalidSkipError, ItemNotHeldError, ItemNotInProjectError
 from labeling.models import Assignment, Item, Label, LabelChange, LabelClass, Project, Skip
-from labeling.selectors.answers import Answer, answer_current, answer_of_label, idempotency_key_seen
+from labeling.selectors.answers import Answer, answer_current, answer_of_label
 from labeling.selectors.projects import label_class_by_name
+from labeling.selectors.serving import idempotency_key_used, lease_close, pool_item
 from labeling.services.assignments import assignment_hold
 from labeling.services.budget import budget_refund, budget_spend
 from labeling.services.training import model_version_request
@@ -30,7 +31,7 @@ class Saved:
 
 
 def _pool_item(project: Project, item_id: int) -> Item:
-    item = Item.objects.filter(pk=item_id, project=project, split=Item.Split.POOL).first()
+    item = pool_item(project_id=project.pk, item_id=item_id)
     if item is None:
         raise ItemNotInProjectError(
             f"Item {item_id} is not a labelable item of project {project.name!r}.",
@@ -84,18 +85,14 @@ def _replayed(key: uuid.UUID | None, item: Item, annotator: AbstractBaseUser) ->
     """The answer already saved for this idempotency key, if this request is a retry."""
     if key is None:
         return None
-    seen = idempotency_key_seen(key=key)
+    seen = idempotency_key_used(key=key)
     current = answer_current(item_id=item.pk, annotator=annotator) if seen else None
     return Saved(current, created=False) if current is not None else None
 
 
 def _close(item: Item, annotator: AbstractBaseUser) -> bool:
     """Close the annotator's open lease on the item; whether there was one."""
-    return bool(
-        Assignment.objects.filter(item=item, annotator=annotator, status=Assignment.Status.OPEN).update(
-            status=Assignment.Status.DONE
-        )
-    )
+    return lease_close(item_id=item.pk, annotator=annotator)
 
 
 @transaction.atomic

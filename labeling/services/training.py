@@ -21,6 +21,7 @@ from labeling.exceptions import NothingToRetrainError
 from labeling.models import ItemScore, ModelVersion, Project
 from labeling.queue import enqueue_retrain
 from labeling.selectors.projects import labeled_item_count
+from labeling.selectors.serving import version_newest
 from labeling.selectors.training import TrainingData, training_data_build
 from labeling.services.adaptation import (
     adaptation_apply,
@@ -55,7 +56,7 @@ def model_version_request(*, project: Project, force: bool = False) -> ModelVers
     """
     if not force and project.labels_given - project.labels_given_at_retrain < project.retrain_every:
         return None  # fewer labels given since the newest retrain was queued than a retrain needs
-    newest = ModelVersion.objects.filter(project=project).order_by("-number").first()
+    newest = version_newest(project_id=project.pk)
     if newest is not None and newest.status in ModelVersion.ACTIVE_STATUSES:
         return None  # one run at a time, and only the newest can be queued or running
     labeled = labeled_item_count(project=project)

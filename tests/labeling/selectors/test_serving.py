@@ -113,3 +113,95 @@ def test_the_schedule_counts_what_each_annotator_was_served(mixed_state):
         assert schedule.has_gold == Item.objects.filter(project=project, gold=True).exists()
         assert not schedule.has_eval  # the fixture's project has no evaluation items
     assert serving_schedule(project_id=project.pk, annotator=people[0]).served.audit >= 1
+
+
+@pytest.mark.django_db
+def test_expiring_leases_sends_back_what_the_orm_finds_run_out_in_this_project_only(mixed_state, make_digits_project):
+    from django.utils import timezone
+
+    from labeling.selectors.serving import leases_expire
+
+    version, people, items = mixed_state
+    project = version.project
+    other = Item.objects.filter(project=make_digits_project(name="other", per_class=2, eval_fraction=0.0)).first()
+    past, future = "2020-01-01T00:00:00Z", "2030-01-01T00:00:00Z"
+    run_out = [Assignment.objects.create(item=item, annotator=people[3], expires_at=past) for item in items[-3:]]
+    Assignment.objects.create(item=items[-4], annotator=people[3], expires_at=future)
+    elsewhere = Assignment.objects.create(item=other, annotator=people[3], expires_at=past)
+    open_before = set(Assignment.objects.filter(status="open").values_list("pk", flat=True))
+    expected = set(
+        Assignment.objects.filter(item__project=project, status="open", expires_at__lt=timezone.now()).values_list(
+            "pk", flat=True
+        )
+    )
+    assert {a.pk for a in run_out} <= expected
+    assert leases_expire(project_id=project.pk, now=timezone.now()) == len(expected)
+    still_open = set(Assignment.objects.filter(status="open").values_list("pk", flat=True))
+    assert still_open == open_before - expected and elsewhere.pk in still_open
+
+
+@pytest.mark.django_db
+def test_renewing_the_held_leases_returns_the_orm_queue_oldest_first_with_items(mixed_state):
+    from datetime import datetime, timezone
+
+    from labeling.selectors.serving import held_leases_renew
+
+    version, people, items = mixed_state
+    project = version.project
+    for item in items[-3:]:  # more holds for the first person, so the order is tested on several
+        Assignment.objects.create(item=item, annotator=people[0], expires_at="2030-01-01T00:00:00Z")
+    renewed_until = datetime(2031, 5, 1, tzinfo=timezone.utc)
+    for person in people:
+        orm = Assignment.objects.filter(item__project=project, annotator=person, status="open")
+        expected = list(orm.order_by("created_at", "id").values_list("pk", "item_id"))
+        queue = held_leases_renew(project_id=project.pk, annotator=person, expires=renewed_until)
+        assert [(a.pk, a.item.pk) for a in queue] == expected
+        assert set(orm.values_list("expires_at", flat=True)) <= {renewed_until}
+    assert len(held_leases_renew(project_id=project.pk, annotator=people[0], expires=renewed_until)) >= 3
+
+
+@pytest.mark.django_db
+def test_the_plain_lookups_find_what_the_orm_finds(mixed_state, make_digits_project):
+    import uuid
+
+    from labeling.selectors.serving import (
+        idempotency_key_used,
+        item_lock,
+        label_class_named,
+        pool_item,
+        version_newest,
+        version_serving,
+    )
+
+    version, people, items = mixed_state
+    project = version.project
+    other = make_digits_project(name="other", per_class=2, eval_fraction=0.5)
+    ModelVersion.objects.create(project=project, number=2, strategy="margin", status="done")
+    ModelVersion.objects.create(project=project, number=3, strategy="margin", status="running")
+    assert version_serving(project_id=project.pk).number == 2
+    assert version_newest(project_id=project.pk).number == 3
+    assert version_serving(project_id=other.pk) is None and version_newest(project_id=other.pk) is None
+
+    evaluation = Item.objects.filter(project=other, split="eval").first()
+    for item_id in [items[0].pk, evaluation.pk, Item.objects.filter(project=other).first().pk, 10**9]:
+        orm = Item.objects.filter(pk=item_id, project=project, split="pool").first()
+        assert pool_item(project_id=project.pk, item_id=item_id) == orm
+    assert item_lock(item_id=items[0].pk, wait=True) is items[0].gold
+    Item.objects.filter(pk=items[1].pk).update(gold=True)
+    assert item_lock(item_id=items[1].pk, wait=False) is True
+    assert item_lock(item_id=10**9, wait=True) is None
+
+    name = project.label_classes.first().name
+    assert label_class_named(project_id=project.pk, name=name) == project.label_classes.get(name=name)
+    assert label_class_named(project_id=project.pk, name=name.upper() + "x") is None
+    assert label_class_named(project_id=other.pk, name="nope") is None
+
+    skip_key, change_key = uuid.uuid4(), uuid.uuid4()
+    Skip.objects.filter(pk=Skip.objects.first().pk).update(idempotency_key=skip_key)
+    Label.objects.create(item=items[-1], annotator=people[2], label_class=project.label_classes.first())
+    from labeling.models import LabelChange
+
+    LabelChange.objects.create(item=items[-1], annotator=people[2], changed_by=people[2],
+                               label_class=project.label_classes.first(), idempotency_key=change_key)  # fmt: skip
+    assert idempotency_key_used(key=skip_key) and idempotency_key_used(key=change_key)
+    assert not idempotency_key_used(key=uuid.uuid4())
