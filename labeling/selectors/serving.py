@@ -195,8 +195,12 @@ def item_lock(*, item_id: int, wait: bool) -> bool | None:
     """Lock the item's row for this transaction; whether it is a gold item, or None when `wait`
     is False and another transaction holds the lock.
 
-    FOR NO KEY UPDATE of the item row alone (see labeling.services.assignments._take for why).
-    SQLite runs one writing transaction at a time, so there it only reads.
+    The item's row alone: with the ORM, Item's default ordering joined Project and a plain FOR
+    UPDATE locked the project row too, so every other top-up skipped every item. FOR NO KEY UPDATE,
+    not FOR UPDATE: a retrain publishing its ranking holds KEY SHARE locks on item rows (the
+    foreign-key checks of its ItemScore rows), which FOR UPDATE waits for; with a second item
+    locked that was a deadlock that failed the retrain (bench.load, 50 annotators). SQLite runs
+    one writing transaction at a time, so there it only reads.
     """
     lock = " FOR NO KEY UPDATE" + ("" if wait else " SKIP LOCKED") if connection.features.has_select_for_update else ""
     with connection.cursor() as cursor:

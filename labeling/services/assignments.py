@@ -147,11 +147,6 @@ def _take(
     while they hold no other item's lock (taken or found full), so two top-ups never wait on each
     other (no deadlock) and every annotator gets a first item when one has room.
     """
-    # Only the item's row: Item's default ordering joins Project, whose row a plain FOR UPDATE would
-    # lock too, making every other top-up in the project skip every item. FOR NO KEY UPDATE, not FOR
-    # UPDATE: a retrain publishing its ranking holds KEY SHARE locks on item rows (the foreign-key
-    # checks of its ItemScore rows), which FOR UPDATE waits for; with a second item locked that was a
-    # deadlock that failed the retrain (bench.load, 50 annotators).
     gold = item_lock(item_id=item.pk, wait=wait)
     if gold is None:
         return None, True

@@ -142,7 +142,7 @@ def test_expiring_leases_sends_back_what_the_orm_finds_run_out_in_this_project_o
 
 @pytest.mark.django_db
 def test_renewing_the_held_leases_returns_the_orm_queue_oldest_first_with_items(mixed_state):
-    from datetime import datetime, timezone
+    from datetime import UTC, datetime
 
     from labeling.selectors.serving import held_leases_renew
 
@@ -150,7 +150,7 @@ def test_renewing_the_held_leases_returns_the_orm_queue_oldest_first_with_items(
     project = version.project
     for item in items[-3:]:  # more holds for the first person, so the order is tested on several
         Assignment.objects.create(item=item, annotator=people[0], expires_at="2030-01-01T00:00:00Z")
-    renewed_until = datetime(2031, 5, 1, tzinfo=timezone.utc)
+    renewed_until = datetime(2031, 5, 1, tzinfo=UTC)
     for person in people:
         orm = Assignment.objects.filter(item__project=project, annotator=person, status="open")
         expected = list(orm.order_by("created_at", "id").values_list("pk", "item_id"))
