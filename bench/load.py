@@ -72,14 +72,21 @@ def prepare(*, name: str, annotators: int, items: int, retrain_every: int = 20, 
 # --- the load generator (its own process) ---------------------------------------------------
 
 
-def _server_ms(header: str | None) -> float | None:
-    if not header or "dur=" not in header:
-        return None
-    return float(header.split("dur=")[1].split(",")[0].split(";")[0])
+def _timing_ms(header: str | None, metric: str) -> float | None:
+    """A metric's duration from a Server-Timing header (`app`: the whole request, `db`: its
+    database calls)."""
+    for entry in (header or "").split(","):
+        name, *params = (part.strip() for part in entry.split(";"))
+        if name == metric:
+            return next((float(p[4:]) for p in params if p.startswith("dur=")), None)
+    return None
+
+
+Record = tuple[str, int, float, float | None, float | None, float]  # endpoint, status, client/app/db ms, at s
 
 
 async def _annotator(session: Any, base: str, project_id: int, token: str, index: int, deadline: float,
-                     records: list[tuple[str, int, float, float | None]], saved: list[list[int]]) -> None:  # fmt: skip
+                     records: list[Record], saved: list[list[int]], start: float) -> None:  # fmt: skip
     import aiohttp
 
     rng = random.Random(index)
@@ -91,11 +98,12 @@ async def _annotator(session: Any, base: str, project_id: int, token: str, index
         try:
             async with session.request(method, url, json=body, headers=headers) as response:
                 data = await response.json(content_type=None)
-                ms = (time.perf_counter() - started) * 1000
-                records.append((endpoint, response.status, ms, _server_ms(response.headers.get("Server-Timing"))))
+                ms, timing = (time.perf_counter() - started) * 1000, response.headers.get("Server-Timing")
+                records.append((endpoint, response.status, ms, _timing_ms(timing, "app"), _timing_ms(timing, "db"),
+                                started - start))  # fmt: skip
                 return response.status, data
-        except (TimeoutError, aiohttp.ClientError):
-            records.append((endpoint, 0, (time.perf_counter() - started) * 1000, None))  # status 0: no answer
+        except (TimeoutError, aiohttp.ClientError):  # status 0: no answer
+            records.append((endpoint, 0, (time.perf_counter() - started) * 1000, None, None, started - start))
             return 0, None
 
     await asyncio.sleep(rng.uniform(0, 1))  # annotators do not all start on the same millisecond
@@ -119,12 +127,12 @@ async def _annotator(session: Any, base: str, project_id: int, token: str, index
 async def _generate(base: str, project_id: int, tokens: list[str], seconds: float) -> dict[str, Any]:
     import aiohttp
 
-    records: list[tuple[str, int, float, float | None]] = []
+    records: list[Record] = []
     saved: list[list[int]] = []
-    deadline = time.monotonic() + seconds
+    deadline, start = time.monotonic() + seconds, time.perf_counter()
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30)) as session:
-        await asyncio.gather(*(_annotator(session, base, project_id, token, i, deadline, records, saved)
+        await asyncio.gather(*(_annotator(session, base, project_id, token, i, deadline, records, saved, start)
                                for i, token in enumerate(tokens)))  # fmt: skip
     return {"records": records, "saved": saved}
 
@@ -192,15 +200,25 @@ def latency_row(setup: str, endpoint: str, result: dict[str, Any]) -> dict[str, 
     rows = [r for r in result["records"] if r[0] == endpoint and r[1]]
     client = np.array([r[2] for r in rows])
     server = np.array([r[3] for r in rows if r[3] is not None])
-
-    def pct(values: np.ndarray, q: float) -> float | None:
-        return round(float(np.percentile(values, q)), 1) if len(values) else None
-
+    database = np.array([r[4] for r in rows if r[4] is not None])
     return {
         "setup": setup, "endpoint": endpoint, "requests": len(rows),
-        "server p50 ms": pct(server, 50), "server p95 ms": pct(server, 95), "server p99 ms": pct(server, 99),
-        "client p50 ms": pct(client, 50), "client p95 ms": pct(client, 95), "client p99 ms": pct(client, 99),
+        "server p50 ms": _pct(server, 50), "server p95 ms": _pct(server, 95), "server p99 ms": _pct(server, 99),
+        "of it database p50 / p95 ms": f"{_pct(database, 50)} / {_pct(database, 95)}",
+        "client p50 ms": _pct(client, 50), "client p95 ms": _pct(client, 95), "client p99 ms": _pct(client, 99),
     }  # fmt: skip
+
+
+def _pct(values: np.ndarray, q: float) -> float | None:
+    return round(float(np.percentile(values, q)), 1) if len(values) else None
+
+
+def p95_by_minute(endpoint: str, result: dict[str, Any]) -> list[float | None]:
+    """The endpoint's server-side p95 in each minute of the run: a tail that grows with the
+    project shows here, where the whole run's p95 hides it."""
+    rows = [r for r in result["records"] if r[0] == endpoint and r[1] and r[3] is not None]
+    minutes = int(max((r[5] for r in rows), default=0) // 60) + 1
+    return [_pct(np.array([r[3] for r in rows if m * 60 <= r[5] < (m + 1) * 60]), 95) for m in range(minutes)]
 
 
 # --- the benchmark -----------------------------------------------------------------------------
@@ -253,6 +271,7 @@ def main() -> None:
             **asdict(counts), "labels per second": round(labels_per_second, 1),
             "load generator CPU (% of one core)": round(100 * result["client_cpu_seconds"] / result["wall_seconds"], 1),
             "recipe": f"gunicorn {' '.join(setup.gunicorn)}; env {setup.env}; worker nice {setup.worker_nice}",
+            **{f"{e} server p95 by minute": p95_by_minute(e, result) for e in ("next-item", "label")},
         }  # fmt: skip
         print(json.dumps({name: summary[name]}, indent=1), flush=True)
     summary["load average after (1, 5, 15 min)"] = [round(x, 2) for x in os.getloadavg()]

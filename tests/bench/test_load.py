@@ -26,3 +26,4 @@ def test_ten_annotators_for_thirty_seconds_lose_and_duplicate_nothing(_isolated_
     assert (counts.duplicates, counts.lost, counts.server_errors, counts.no_answer) == (0, 0, 0, 0)
     assert counts.labels_in_db == counts.labels_saved
     assert all(r[3] is not None for r in result["records"])  # every answer says its server time
+    assert all(0 <= r[4] <= r[3] for r in result["records"])  # and the database's part of it
