@@ -6,9 +6,9 @@ from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
 
-# The token's user, and when the token was made, in one round trip.
+# The token's user in one round trip.
 _USER_BY_TOKEN = f"""
-SELECT u.*, t.created AS token_created FROM {Token._meta.db_table} t
+SELECT u.* FROM {Token._meta.db_table} t
 JOIN {get_user_model()._meta.db_table} u ON u.id = t.user_id
 WHERE t.key = %s
 """
@@ -25,6 +25,6 @@ class TokenAuthentication(authentication.TokenAuthentication):
             raise exceptions.AuthenticationFailed(_("Invalid token."))
         if not user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
-        token = Token(key=key, user_id=user.pk, created=user.token_created)
+        token = Token.from_db(user._state.db, ["key", "user_id"], [key, user.pk])  # `created` loads if read
         token.user = user
         return user, token
