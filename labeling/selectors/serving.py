@@ -250,13 +250,39 @@ def label_class_named(*, project_id: int, name: str) -> LabelClass | None:
     return next(iter(rows), None)
 
 
-def idempotency_key_used(*, key: uuid.UUID) -> bool:
-    """Whether an answer was saved with this key (a label's change or a skip)."""
+# What an answer names, in one round trip: the project's pool item, the class called by name (NULL
+# columns when the project has none of that name) and whether the idempotency key was used before.
+_ANSWER_TARGET = f"""
+SELECT i.*, c.id AS class_id, c.name AS class_name, c.position AS class_position, c.key AS class_key,
+       c.description AS class_description,
+       EXISTS (SELECT 1 FROM {_CHANGE} WHERE idempotency_key = %(key)s)
+    OR EXISTS (SELECT 1 FROM {_SKIP} WHERE idempotency_key = %(key)s) AS key_used
+FROM {_ITEM} i LEFT JOIN {_CLASS} c ON c.project_id = i.project_id AND c.name = %(class)s
+WHERE i.id = %(item)s AND i.project_id = %(project)s AND i.split = '{_POOL}'
+"""
+_CLASS_FIELDS = ["id", "project_id", "name", "position", "key", "description"]
+
+
+@dataclass(frozen=True)
+class AnswerTarget:
+    item: Item
+    label_class: LabelClass | None  # None when no class was asked for, or the project has none of that name
+    key_used: bool  # an answer was saved with the request's idempotency key before
+
+
+def answer_target(
+    *, project_id: int, item_id: int, class_name: str | None, key: uuid.UUID | None
+) -> AnswerTarget | None:
+    """The pool item an answer names, its class and whether its key was used, in one query; None
+    when the project has no pool item with that id. Every answer asks these three first."""
     value = LabelChange._meta.get_field("idempotency_key").get_db_prep_value(key, connection)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT EXISTS (SELECT 1 FROM {_CHANGE} WHERE idempotency_key = %s) "
-            f"OR EXISTS (SELECT 1 FROM {_SKIP} WHERE idempotency_key = %s)",
-            [value, value],
-        )
-        return bool(cursor.fetchone()[0])
+    params = {"key": value, "class": class_name, "item": item_id, "project": project_id}
+    item = next(iter(Item.objects.raw(_ANSWER_TARGET, params)), None)
+    if item is None:
+        return None
+    label_class = None
+    if item.class_id is not None:
+        values = [item.class_id, project_id, item.class_name, item.class_position, item.class_key]
+        values.append(item.class_description)
+        label_class = LabelClass.from_db(item._state.db, _CLASS_FIELDS, values)
+    return AnswerTarget(item, label_class, bool(item.key_used))

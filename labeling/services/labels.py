@@ -15,10 +15,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from labeling.exceptions import InvalidSkipError, ItemNotHeldError, ItemNotInProjectError
-from labeling.models import Assignment, Item, Label, LabelChange, LabelClass, Project, Skip
+from labeling.models import Assignment, Item, Label, LabelChange, Project, Skip
 from labeling.selectors.answers import Answer, answer_current, answer_of_label
 from labeling.selectors.projects import label_class_by_name
-from labeling.selectors.serving import idempotency_key_used, lease_close, pool_item
+from labeling.selectors.serving import AnswerTarget, answer_target, lease_close, pool_item
 from labeling.services.assignments import assignment_hold
 from labeling.services.budget import budget_refund, budget_spend
 from labeling.services.training import model_version_request
@@ -30,18 +30,28 @@ class Saved:
     created: bool  # False when an idempotency key was seen before: nothing new was written
 
 
+def _not_in_project(project: Project, item_id: int) -> ItemNotInProjectError:
+    return ItemNotInProjectError(
+        f"Item {item_id} is not a labelable item of project {project.name!r}.",
+        {"item": item_id, "project": project.pk},
+    )
+
+
 def _pool_item(project: Project, item_id: int) -> Item:
     item = pool_item(project_id=project.pk, item_id=item_id)
     if item is None:
-        raise ItemNotInProjectError(
-            f"Item {item_id} is not a labelable item of project {project.name!r}.",
-            {"item": item_id, "project": project.pk},
-        )
+        raise _not_in_project(project, item_id)
     return item
 
 
-def _class(project: Project, class_name: str) -> LabelClass:
-    return label_class_by_name(project=project, name=class_name)
+def _target(
+    project: Project, item_id: int, class_name: str | None, idempotency_key: uuid.UUID | None
+) -> AnswerTarget:
+    """The pool item an answer names, with the class it names and whether its key was used."""
+    target = answer_target(project_id=project.pk, item_id=item_id, class_name=class_name, key=idempotency_key)
+    if target is None:
+        raise _not_in_project(project, item_id)
+    return target
 
 
 def _claim(project: Project, item: Item, annotator: AbstractBaseUser, previous: dict[str, str] | None) -> Answer | None:
@@ -81,12 +91,9 @@ def _claim(project: Project, item: Item, annotator: AbstractBaseUser, previous: 
     return None
 
 
-def _replayed(key: uuid.UUID | None, item: Item, annotator: AbstractBaseUser) -> Saved | None:
-    """The answer already saved for this idempotency key, if this request is a retry."""
-    if key is None:
-        return None
-    seen = idempotency_key_used(key=key)
-    current = answer_current(item_id=item.pk, annotator=annotator) if seen else None
+def _replayed(target: AnswerTarget, annotator: AbstractBaseUser) -> Saved | None:
+    """The answer already saved for this request's idempotency key, if this request is a retry."""
+    current = answer_current(item_id=target.item.pk, annotator=annotator) if target.key_used else None
     return Saved(current, created=False) if current is not None else None
 
 
@@ -111,9 +118,11 @@ def label_submit(
     A new label counts against the budget (BudgetReachedError at the budget); a changed label
     does not. Closes the lease and queues a retrain when one is due.
     """
-    item = _pool_item(project, item_id)
-    label_class = _class(project, class_name)
-    replay = _replayed(idempotency_key, item, annotator)
+    target = _target(project, item_id, class_name, idempotency_key)
+    item = target.item
+    # No class of that name: label_class_by_name raises UnknownLabelClassError, naming the classes.
+    label_class = target.label_class or label_class_by_name(project=project, name=class_name)
+    replay = _replayed(target, annotator)
     if replay is not None:
         return replay
     current = _claim(project, item, annotator, previous)
@@ -161,7 +170,8 @@ def item_skip(
     Skipped items are never trained on: they have no label. "unsure" and "note" items may go to
     another annotator; "bad" items leave everyone's queue.
     """
-    item = _pool_item(project, item_id)
+    target = _target(project, item_id, None, idempotency_key)
+    item = target.item
     if reason not in Skip.Reason.values:
         raise InvalidSkipError(
             f"Unknown skip reason {reason!r}; reasons are {list(Skip.Reason.values)}.", {"reason": reason}
@@ -169,7 +179,7 @@ def item_skip(
     note = note.strip()
     if reason == Skip.Reason.NOTE and not note:
         raise InvalidSkipError("A skip with a note needs the note's text.", {"reason": reason})
-    replay = _replayed(idempotency_key, item, annotator)
+    replay = _replayed(target, annotator)
     if replay is not None:
         return replay
     current = _claim(project, item, annotator, previous)

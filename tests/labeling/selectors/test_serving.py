@@ -4,6 +4,7 @@ import random
 
 import pytest
 from django.db.models import Exists, OuterRef, Q
+from django.forms.models import model_to_dict
 
 from labeling.models import Assignment, Item, ItemScore, Label, ModelVersion, Skip
 from labeling.selectors.serving import places_taken, top_free_item
@@ -165,7 +166,7 @@ def test_the_plain_lookups_find_what_the_orm_finds(mixed_state, make_digits_proj
     import uuid
 
     from labeling.selectors.serving import (
-        idempotency_key_used,
+        answer_target,
         item_lock,
         label_class_named,
         pool_item,
@@ -203,5 +204,19 @@ def test_the_plain_lookups_find_what_the_orm_finds(mixed_state, make_digits_proj
 
     LabelChange.objects.create(item=items[-1], annotator=people[2], changed_by=people[2],
                                label_class=project.label_classes.first(), idempotency_key=change_key)  # fmt: skip
-    assert idempotency_key_used(key=skip_key) and idempotency_key_used(key=change_key)
-    assert not idempotency_key_used(key=uuid.uuid4())
+    for item_id in [items[0].pk, evaluation.pk, 10**9]:
+        for class_name in [name, "nope", None]:
+            for key in [skip_key, change_key, uuid.uuid4(), None]:
+                target = answer_target(project_id=project.pk, item_id=item_id, class_name=class_name, key=key)
+                item = Item.objects.filter(pk=item_id, project=project, split="pool").first()
+                assert (target.item if target else None) == item
+                if target is not None:
+                    label_class = project.label_classes.filter(name=class_name).first()
+                    assert target.label_class == label_class
+                    if label_class is not None:  # every field, as the ORM loads it
+                        assert model_to_dict(target.label_class) == model_to_dict(label_class)
+                    used = LabelChange.objects.filter(idempotency_key=key).exists() or Skip.objects.filter(
+                        idempotency_key=key
+                    ).exists()
+                    assert target.key_used is (key is not None and used)
+    assert answer_target(project_id=project.pk, item_id=items[0].pk, class_name=None, key=skip_key).key_used
