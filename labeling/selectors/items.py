@@ -1,8 +1,10 @@
 import random
 from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThan
@@ -59,9 +61,16 @@ def model_version_serving(*, project: Project) -> ModelVersion | None:
     return version_serving(project_id=project.pk)
 
 
+@dataclass(frozen=True)
+class Candidate:
+    item: Item
+    version: ModelVersion | None  # the version whose ranking chose it; None: the cold-start order
+    locked: bool  # its row is already locked for the caller's transaction
+
+
 def next_item_candidate(
     *, project: Project, annotator: AbstractBaseUser | None = None, exclude: Collection[int] = ()
-) -> tuple[Item, ModelVersion | None] | None:
+) -> Candidate | None:
     """The best item to ask next: top of the serving ranking, else the cold-start order."""
     return ranked_candidate(
         project=project, version=model_version_serving(project=project), annotator=annotator, exclude=exclude
@@ -74,21 +83,23 @@ def ranked_candidate(
     version: ModelVersion | None,
     annotator: AbstractBaseUser | None = None,
     exclude: Collection[int] = (),
-) -> tuple[Item, ModelVersion | None] | None:
+) -> Candidate | None:
     """The best item to ask next: top of `version`'s ranking (the serving one), else the
     cold-start order.
 
     With several labels per item, items already started come first, best ranked first, so items
     complete (and resolve) before new ones are opened; a started item the ranking no longer
     scores (it trains on its first label) comes in the cold-start order. `exclude`: item ids to
-    pass over (ones another annotator is taking at this moment).
+    pass over (ones another annotator is taking at this moment). In the common case (one label
+    per item, a ranking, an annotator) the item comes locked, and items another transaction is
+    taking are passed over.
     """
     k = project.labels_per_item
     if k == 1 and version is not None and annotator is not None:  # the common case, on every item served
         item = top_free_item(version_id=version.pk, annotator=annotator, exclude=exclude)
         if item is not None:
-            return item, version
-        version = None  # nothing free is ranked: the cold-start order
+            return Candidate(item, version, locked=connection.features.has_select_for_update_skip_locked)
+        version = None  # nothing free (or unlocked) is ranked: the cold-start order
     started = Exists(Label.objects.filter(item=OuterRef("item_id")))
     for only_started in (True, False) if k > 1 else (False,):
         if version is not None:
@@ -96,13 +107,13 @@ def ranked_candidate(
             ranked = ranked.exclude(item_id__in=exclude)
             top = (ranked.filter(started) if only_started else ranked).order_by("rank").select_related("item").first()
             if top is not None:
-                return top.item, version
+                return Candidate(top.item, version, locked=False)
         items = items_available(project=project, annotator=annotator).exclude(pk__in=exclude)
         if only_started:
             items = items.filter(Exists(Label.objects.filter(item=OuterRef("pk"))))
         item = items.order_by("cold_rank", "id").first()
         if item is not None:
-            return item, None
+            return Candidate(item, None, locked=False)
     return None
 
 

@@ -1,14 +1,17 @@
 """The queries every item served and every label saved runs, written in SQL.
 
 Serving an item asks for the best free item of the ranking and, once that item's row is locked,
-how many of its places are taken. Built with the ORM, these two cost 4.5 ms of CPU per item
-served (most of it compiling five correlated subqueries), against 0.1 ms for PostgreSQL to run
-them: with 50 annotators that was the server's largest single cost. The plainer statements
+whether it still has room, taking it if so. Built with the ORM, these cost 4.5 ms of CPU per
+item served (most of it compiling five correlated subqueries), against 0.1 ms for PostgreSQL to
+run them: with 50 annotators that was the server's largest single cost. The plainer statements
 around them (expire leases, the serving version, the held items, the item and class a label
 names, its idempotency key) cost the ORM 0.4-1.3 ms of CPU each to build, against 0.1-0.2 ms as
-SQL, and each request runs five or six of them: together the rest of a request's CPU. Here they
-are plain SQL with the same meaning, which tests/labeling/selectors/test_serving.py checks
-against the ORM versions on the same data. They run on PostgreSQL and SQLite alike.
+SQL, and each request runs five or six of them: together the rest of a request's CPU. Under
+load each round trip to PostgreSQL also waits for a core, so statements that can go together
+do (the candidate and its lock; the room check and the insert; an answer's item, class and key).
+
+Here they are plain SQL with the same meaning, which tests/labeling/selectors/test_serving.py
+checks against the ORM on the same data. They run on PostgreSQL and SQLite alike.
 """
 
 import uuid
@@ -19,6 +22,7 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
+from django.utils import timezone
 
 from labeling.models import Assignment, Item, ItemScore, Label, LabelChange, LabelClass, ModelVersion, Skip
 
@@ -32,6 +36,11 @@ def _in(values: Sequence[object]) -> str:
     """Placeholders for `IN (...)` over `values` (SQLite has no arrays)."""
     return ", ".join(["%s"] * len(values))
 
+
+def _moment(value: datetime) -> object:
+    """A time as the ORM stores it (SQLite: naive UTC text), so SQL compares it with stored times."""
+    return Assignment._meta.get_field("expires_at").get_db_prep_value(value, connection)
+
 # The ranking's best item that nobody labeled or holds, that nobody skipped as bad and the
 # annotator did not skip, and that is not a gold item (gold_candidate serves those).
 _TOP_FREE = f"""
@@ -42,37 +51,59 @@ WHERE s.model_version_id = %s
   AND NOT EXISTS (SELECT 1 FROM {_SKIP} k WHERE k.item_id = s.item_id AND (k.reason = '{_BAD}' OR k.annotator_id = %s))
   AND NOT EXISTS (SELECT 1 FROM {_ITEM} g WHERE g.id = s.item_id AND g.gold)
   {{exclude}}
-ORDER BY s.rank LIMIT 1
-"""
-
-# An item's labels plus open holds, and whether one of them is the annotator's.
-_PLACES = f"""
-SELECT (SELECT COUNT(*) FROM {_LABEL} WHERE item_id = %(item)s)
-     + (SELECT COUNT(*) FROM {_HOLD} WHERE item_id = %(item)s AND status = '{_OPEN}'),
-       EXISTS (SELECT 1 FROM {_LABEL} WHERE item_id = %(item)s AND annotator_id = %(annotator)s)
-    OR EXISTS (SELECT 1 FROM {_HOLD} WHERE item_id = %(item)s AND annotator_id = %(annotator)s AND status = '{_OPEN}')
+ORDER BY s.rank LIMIT 1{{lock}}
 """
 
 
 def top_free_item(*, version_id: int, annotator: AbstractBaseUser, exclude: Collection[int] = ()) -> Item | None:
-    """The best-ranked free item of a version's ranking, for one label per item; None when none is left."""
+    """The best-ranked free item of a version's ranking, for one label per item, its row locked
+    for this transaction; None when none is left.
+
+    Items whose rows another transaction holds (another top-up taking them) are passed over, so
+    annotators asking at once get the next items instead of queueing on the first. The lock
+    comes with the answer in one round trip; the item may still have filled up since this
+    query's snapshot, which lease_take_if_room, a statement later, sees. SQLite, which runs one
+    writer at a time, only reads.
+    """
     ids = [int(i) for i in exclude]
     clause = f"AND s.item_id NOT IN ({_in(ids)})" if ids else ""
-    return next(iter(Item.objects.raw(_TOP_FREE.format(exclude=clause), [version_id, annotator.pk, *ids])), None)
+    lock = " FOR NO KEY UPDATE OF i SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    sql = _TOP_FREE.format(exclude=clause, lock=lock)
+    return next(iter(Item.objects.raw(sql, [version_id, annotator.pk, *ids])), None)
 
 
-@dataclass(frozen=True)
-class Places:
-    taken: int  # the item's labels and open holds, against labels_per_item
-    mine: bool  # one of them is the annotator's
+# A new lease on a locked item, only when the annotator has no label or open hold on it and its
+# labels plus open holds are under labels_per_item (gold items: every annotator answers once).
+_TAKE = f"""
+INSERT INTO {_HOLD} (item_id, annotator_id, status, model_version_id, created_at, expires_at)
+SELECT %(item)s, %(annotator)s, '{_OPEN}', %(version)s, %(now)s, %(expires)s
+WHERE NOT EXISTS (SELECT 1 FROM {_LABEL} WHERE item_id = %(item)s AND annotator_id = %(annotator)s)
+  AND NOT EXISTS (SELECT 1 FROM {_HOLD} WHERE item_id = %(item)s AND annotator_id = %(annotator)s
+                  AND status = '{_OPEN}')
+  AND (%(gold)s OR (SELECT COUNT(*) FROM {_LABEL} WHERE item_id = %(item)s)
+                 + (SELECT COUNT(*) FROM {_HOLD} WHERE item_id = %(item)s AND status = '{_OPEN}') < %(places)s)
+RETURNING *
+"""
 
 
-def places_taken(*, item_id: int, annotator: AbstractBaseUser) -> Places:
-    """An item's labels and open holds, and whether one is the annotator's, in one query."""
-    with connection.cursor() as cursor:
-        cursor.execute(_PLACES, {"item": item_id, "annotator": annotator.pk})
-        taken, mine = cursor.fetchone()
-    return Places(int(taken), bool(mine))
+def lease_take_if_room(
+    *,
+    item_id: int,
+    annotator: AbstractBaseUser,
+    version_id: int | None,
+    expires: datetime,
+    gold: bool,
+    labels_per_item: int,
+) -> Assignment | None:
+    """A new open lease on the item for the annotator, or None when it has no room for them: they
+    labeled or hold it, or (not gold) its labels and open holds reached `labels_per_item`.
+
+    Checking and inserting are one statement. The caller must hold the item's row lock, taken
+    in an earlier statement, so that this statement's snapshot sees every lease committed on it.
+    """
+    params = {"item": item_id, "annotator": annotator.pk, "version": version_id, "now": _moment(timezone.now()),
+              "expires": _moment(expires), "gold": gold, "places": labels_per_item}  # fmt: skip
+    return next(iter(Assignment.objects.raw(_TAKE, params)), None)
 
 
 # Whether the project has gold and evaluation items, and what the annotator was served so far.
@@ -148,7 +179,7 @@ WHERE status = '{_OPEN}' AND expires_at < %s AND item_id IN (SELECT id FROM {_IT
 def leases_expire(*, project_id: int, now: datetime) -> int:
     """Mark the project's open leases that ran out before `now` expired; how many."""
     with connection.cursor() as cursor:
-        cursor.execute(_EXPIRE, [now, project_id])
+        cursor.execute(_EXPIRE, [_moment(now), project_id])
         return cursor.rowcount
 
 
@@ -163,9 +194,8 @@ RETURNING *
 def held_leases_renew(*, project_id: int, annotator: AbstractBaseUser, expires: datetime) -> list[Assignment]:
     """The annotator's open leases in the project, renewed until `expires`, oldest first, each
     with its item loaded."""
-    leases = sorted(
-        Assignment.objects.raw(_HELD_RENEW, [expires, annotator.pk, project_id]), key=lambda a: (a.created_at, a.pk)
-    )
+    renewed = Assignment.objects.raw(_HELD_RENEW, [_moment(expires), annotator.pk, project_id])
+    leases = sorted(renewed, key=lambda a: (a.created_at, a.pk))
     if leases:
         ids = [lease.item_id for lease in leases]
         items = {item.pk: item for item in Item.objects.raw(f"SELECT * FROM {_ITEM} WHERE id IN ({_in(ids)})", ids)}

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from labeling.models import Assignment, Item, ModelVersion, Project
 from labeling.selectors.items import (
+    Candidate,
     audit_candidate,
     audit_due,
     gold_candidate,
@@ -34,9 +35,9 @@ from labeling.selectors.serving import (
     annotator_lock_for_leases,
     held_leases_renew,
     item_lock,
+    lease_take_if_room,
     leases_expire,
     leases_set_status,
-    places_taken,
     serving_schedule,
 )
 from labeling.services.budget import budget_check
@@ -88,13 +89,13 @@ def assignment_queue(*, project: Project, annotator: AbstractBaseUser, size: int
         if gold is None and audits and audit_due(project=project, served=served):
             audit = audit_candidate(project=project, annotator=annotator, rng=rng)
         picked = gold or audit
-        candidate = (picked, None) if picked is not None else ranked_candidate(
+        candidate = Candidate(picked, None, locked=False) if picked is not None else ranked_candidate(
             project=project, version=serving, annotator=annotator, exclude=passed
         )
         if candidate is None:
             break
-        item, version = candidate
-        lease, busy = _take(project, item, annotator, version, expires, wait=not locked_an_item)
+        item = candidate.item
+        lease, busy = _take(project, candidate, annotator, expires, wait=not locked_an_item)
         locked_an_item = locked_an_item or not busy
         if lease is None:
             passed.add(item.pk)
@@ -130,30 +131,29 @@ def _held_renewed(
 
 
 def _take(
-    project: Project,
-    item: Item,
-    annotator: AbstractBaseUser,
-    version: ModelVersion | None,
-    expires: datetime,
-    *,
-    wait: bool = True,
+    project: Project, candidate: Candidate, annotator: AbstractBaseUser, expires: datetime, *, wait: bool = True
 ) -> tuple[Assignment | None, bool]:
-    """(a new lease on the item, or None when it has no room left for this annotator; whether
-    another transaction was taking the item at this moment).
+    """(a new lease on the candidate item, or None when it has no room left for this annotator;
+    whether another transaction was taking the item at this moment).
 
-    Locks the item's row and counts its labels and open holds against labels_per_item; gold items
-    only need the annotator not to have answered. With `wait` it waits for a top-up that is taking
-    the item and counts what that one committed; without, it skips the item. Callers wait only
-    while they hold no other item's lock (taken or found full), so two top-ups never wait on each
-    other (no deadlock) and every annotator gets a first item when one has room.
+    Locks the item's row (unless the candidate came locked), then counts its labels and open
+    holds against labels_per_item; gold items only need the annotator not to have answered. With
+    `wait` it waits for a top-up that is taking the item and counts what that one committed;
+    without, it skips the item. Callers wait only while they hold no other item's lock (taken or
+    found full), so two top-ups never wait on each other (no deadlock) and every annotator gets a
+    first item when one has room.
     """
-    gold = item_lock(item_id=item.pk, wait=wait)
+    item = candidate.item
+    gold = item.gold if candidate.locked else item_lock(item_id=item.pk, wait=wait)
     if gold is None:
         return None, True
-    places = places_taken(item_id=item.pk, annotator=annotator)
-    if places.mine or (not gold and places.taken >= project.labels_per_item):
-        return None, False
-    return Assignment.objects.create(item=item, annotator=annotator, model_version=version, expires_at=expires), False
+    lease = lease_take_if_room(
+        item_id=item.pk, annotator=annotator, version_id=candidate.version.pk if candidate.version else None,
+        expires=expires, gold=gold, labels_per_item=project.labels_per_item,
+    )  # fmt: skip
+    if lease is not None and candidate.version is not None:
+        lease.model_version = candidate.version  # the response names it; spare the query
+    return lease, False
 
 
 def assignment_hold(*, project: Project, annotator: AbstractBaseUser, item_id: int) -> Assignment | None:
@@ -171,7 +171,7 @@ def assignment_hold(*, project: Project, annotator: AbstractBaseUser, item_id: i
     if item is None:
         return None
     with transaction.atomic():
-        return _take(project, item, annotator, None, expires)[0]
+        return _take(project, Candidate(item, None, locked=False), annotator, expires)[0]
 
 
 def assignment_next(*, project: Project, annotator: AbstractBaseUser) -> Assignment | None:

@@ -1,13 +1,15 @@
 """The hand-written serving queries mean what the ORM versions of them mean, on mixed states."""
 
 import random
+from datetime import UTC, datetime
 
 import pytest
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.forms.models import model_to_dict
 
 from labeling.models import Assignment, Item, ItemScore, Label, ModelVersion, Skip
-from labeling.selectors.serving import places_taken, top_free_item
+from labeling.selectors.serving import lease_take_if_room, top_free_item
 from tests.factories import UserFactory
 
 
@@ -83,15 +85,28 @@ def test_the_top_free_item_is_the_one_the_orm_query_finds(mixed_state):
 
 
 @pytest.mark.django_db
-def test_places_taken_counts_labels_and_open_holds_as_the_orm_does(mixed_state):
-    _version, people, items = mixed_state
+def test_a_lease_is_taken_exactly_when_the_orm_counts_room_for_the_annotator(mixed_state):
+    version, people, items = mixed_state
+    expires = datetime(2031, 5, 1, tzinfo=UTC)
     seen = set()
     for item in items:
         for person in people:
-            places = places_taken(item_id=item.pk, annotator=person)
-            assert (places.taken, places.mine) == _orm_places(item.pk, person)
-            seen.add((places.taken, places.mine))
-    assert {(0, False), (1, True), (1, False), (2, True)} <= seen  # every kind of item occurred
+            for places in (1, 2, 3):
+                for gold in (False, True):
+                    taken, mine = _orm_places(item.pk, person)
+                    with transaction.atomic():  # each try is undone, so all see the same state
+                        lease = lease_take_if_room(item_id=item.pk, annotator=person, version_id=version.pk,
+                                                   expires=expires, gold=gold, labels_per_item=places)  # fmt: skip
+                        assert (lease is not None) == (not mine and (gold or taken < places))
+                        if lease is not None:
+                            stored = Assignment.objects.get(pk=lease.pk)
+                            assert (stored.item_id, stored.annotator_id, stored.status, stored.model_version_id) == (
+                                item.pk, person.pk, "open", version.pk)  # fmt: skip
+                            assert stored.expires_at == lease.expires_at == expires
+                            assert stored.created_at == lease.created_at
+                        transaction.set_rollback(True)
+                    seen.add((taken, mine, lease is not None))
+    assert {(0, False, True), (1, True, False), (1, False, True), (1, False, False), (2, True, False)} <= seen
 
 
 @pytest.mark.django_db
@@ -143,7 +158,6 @@ def test_expiring_leases_sends_back_what_the_orm_finds_run_out_in_this_project_o
 
 @pytest.mark.django_db
 def test_renewing_the_held_leases_returns_the_orm_queue_oldest_first_with_items(mixed_state):
-    from datetime import UTC, datetime
 
     from labeling.selectors.serving import held_leases_renew
 
