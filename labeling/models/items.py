@@ -41,6 +41,9 @@ class Item(models.Model):
         ordering = ["project", "id"]
         indexes = [
             models.Index(fields=["project", "split", "cold_rank"]),
+            # Audit items are drawn uniformly by id: the pool's id range, and the first free id
+            # from a random point on (labeling.selectors.serving.uniform_free_item).
+            models.Index(fields=["project", "split", "id"], name="item_pool_by_id"),
             # Serving asks on every top-up whether a project has gold items; most have none.
             models.Index(fields=["project"], condition=models.Q(gold=True), name="item_gold_per_project"),
         ]

@@ -10,7 +10,13 @@ from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThan
 
 from labeling.models import Assignment, Item, ItemScore, Label, ModelVersion, Project, Skip
-from labeling.selectors.serving import Served, top_free_item, version_serving
+from labeling.selectors.serving import (
+    Served,
+    first_cold_free_item,
+    top_free_item,
+    uniform_free_item,
+    version_serving,
+)
 
 
 def _room(item_ref: str, labels_per_item: int) -> Any:
@@ -95,11 +101,17 @@ def ranked_candidate(
     taking are passed over.
     """
     k = project.labels_per_item
-    if k == 1 and version is not None and annotator is not None:  # the common case, on every item served
-        item = top_free_item(version_id=version.pk, annotator=annotator, exclude=exclude)
+    if k == 1 and annotator is not None:  # the common case, on every item served
+        locked = connection.features.has_select_for_update_skip_locked
+        if version is not None:
+            item = top_free_item(version_id=version.pk, annotator=annotator, exclude=exclude)
+            if item is not None:
+                return Candidate(item, version, locked=locked)
+            version = None  # nothing free (or unlocked) is ranked: the cold-start order
+        item = first_cold_free_item(project_id=project.pk, annotator=annotator, exclude=exclude)
         if item is not None:
-            return Candidate(item, version, locked=connection.features.has_select_for_update_skip_locked)
-        version = None  # nothing free (or unlocked) is ranked: the cold-start order
+            return Candidate(item, None, locked=locked)
+        # Nothing free and unlocked: below, an item others hold is waited on, in case it has room.
     started = Exists(Label.objects.filter(item=OuterRef("item_id")))
     for only_started in (True, False) if k > 1 else (False,):
         if version is not None:
@@ -126,14 +138,18 @@ def audit_due(*, project: Project, served: Served) -> bool:
     return served.audit < int(project.audit_fraction * (served.items - served.gold + 1))
 
 
-def audit_candidate(*, project: Project, annotator: AbstractBaseUser, rng: random.Random) -> Item | None:
+def audit_candidate(*, project: Project, annotator: AbstractBaseUser, rng: random.Random) -> Candidate | None:
     """A free pool item drawn uniformly at random (by id, wrapping around), whatever any ranking says."""
+    if project.labels_per_item == 1:
+        item = uniform_free_item(project_id=project.pk, annotator=annotator, fraction=rng.random())
+        return Candidate(item, None, locked=connection.features.has_select_for_update_skip_locked) if item else None
     available = items_available(project=project, annotator=annotator)
     bounds = Item.objects.filter(project=project, split=Item.Split.POOL).aggregate(low=Min("id"), high=Max("id"))
     if bounds["low"] is None:
         return None
     pivot = rng.randint(bounds["low"], bounds["high"])
-    return available.filter(pk__gte=pivot).order_by("pk").first() or available.order_by("pk").first()
+    item = available.filter(pk__gte=pivot).order_by("pk").first() or available.order_by("pk").first()
+    return Candidate(item, None, locked=False) if item else None
 
 
 def gold_due(*, project: Project, served: Served) -> bool:

@@ -88,10 +88,8 @@ def assignment_queue(*, project: Project, annotator: AbstractBaseUser, size: int
             gold = gold_candidate(project=project, annotator=annotator, rng=rng)
         if gold is None and audits and audit_due(project=project, served=served):
             audit = audit_candidate(project=project, annotator=annotator, rng=rng)
-        picked = gold or audit
-        candidate = Candidate(picked, None, locked=False) if picked is not None else ranked_candidate(
-            project=project, version=serving, annotator=annotator, exclude=passed
-        )
+        picked = Candidate(gold, None, locked=False) if gold is not None else audit
+        candidate = picked or ranked_candidate(project=project, version=serving, annotator=annotator, exclude=passed)
         if candidate is None:
             break
         item = candidate.item

@@ -9,7 +9,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.forms.models import model_to_dict
 
 from labeling.models import Assignment, Item, ItemScore, Label, ModelVersion, Skip
-from labeling.selectors.serving import lease_take_if_room, top_free_item
+from labeling.selectors.items import _free
+from labeling.selectors.serving import first_cold_free_item, lease_take_if_room, top_free_item, uniform_free_item
 from tests.factories import UserFactory
 
 
@@ -82,6 +83,46 @@ def test_the_top_free_item_is_the_one_the_orm_query_finds(mixed_state):
             exclude.append(found.pk)
         walks.append(exclude)
     assert len(walks[0]) > 3 and len({tuple(w) for w in walks}) > 1  # own skips make the walks differ
+
+
+@pytest.mark.django_db
+def test_the_first_cold_free_item_is_the_one_the_orm_query_finds(mixed_state):
+    version, people, _items = mixed_state
+    project = version.project
+    Item.objects.filter(pk__in=[i.pk for i in _items[::3]]).update(cold_rank=0)  # ties, broken by id
+    walks = []
+    for person in people:
+        exclude: list[int] = []
+        while True:
+            found = first_cold_free_item(project_id=project.pk, annotator=person, exclude=exclude)
+            pool = Item.objects.filter(project=project, split="pool").exclude(pk__in=exclude)
+            expected = _free(pool, "pk", person, 1).order_by("cold_rank", "id").first()
+            assert found == expected
+            if found is None:
+                break
+            exclude.append(found.pk)
+        walks.append(exclude)
+    assert len(walks[0]) > 3 and len({tuple(w) for w in walks}) > 1
+
+
+@pytest.mark.django_db
+def test_a_uniform_draw_finds_the_first_free_item_from_its_point_on_as_the_orm_does(mixed_state):
+    version, people, _items = mixed_state
+    project = version.project
+    ids = sorted(Item.objects.filter(project=project, split="pool").values_list("pk", flat=True))
+    low, high = ids[0], ids[-1]
+    found_ids = set()
+    for person in people:
+        free = _free(Item.objects.filter(project=project, split="pool"), "pk", person, 1).order_by("pk")
+        for fraction in (0.0, 0.2, 0.5, 0.77, 0.999999):
+            pivot = low + int(fraction * (high - low + 1))
+            expected = free.filter(pk__gte=pivot).first() or free.first()
+            found = uniform_free_item(project_id=project.pk, annotator=person, fraction=fraction)
+            assert found == expected
+            found_ids.add(found.pk)
+    assert len(found_ids) > 3  # the draws land on different items
+    Item.objects.filter(project=project).update(split="eval", gold_class=project.label_classes.first(), gold=False)
+    assert uniform_free_item(project_id=project.pk, annotator=people[0], fraction=0.5) is None
 
 
 @pytest.mark.django_db
