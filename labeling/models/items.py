@@ -1,3 +1,5 @@
+import random
+
 from django.db import models
 
 from labeling.models.projects import LabelClass, Project
@@ -27,6 +29,10 @@ class Item(models.Model):
     source_name = models.CharField(max_length=500, help_text="File name or row id at import.")
     gold_class = models.ForeignKey(LabelClass, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     cold_rank = models.PositiveIntegerField(help_text="Seeded random order used before any model.")
+    draw_key = models.FloatField(
+        default=random.random,
+        help_text="Uniform in [0, 1), fixed at creation: an audit item is the first free one from a random key on.",
+    )
     audit = models.BooleanField(
         default=False, help_text="Served as an audit item: drawn at random, never trained on; its label measures."
     )
@@ -41,9 +47,8 @@ class Item(models.Model):
         ordering = ["project", "id"]
         indexes = [
             models.Index(fields=["project", "split", "cold_rank"]),
-            # Audit items are drawn uniformly by id: the pool's id range, and the first free id
-            # from a random point on (labeling.selectors.serving.uniform_free_item).
-            models.Index(fields=["project", "split", "id"], name="item_pool_by_id"),
+            # Audit draws: the first free pool item from a random draw_key on (serving.uniform_free_item).
+            models.Index(fields=["project", "split", "draw_key", "id"], name="item_pool_by_draw_key"),
             # Serving asks on every top-up whether a project has gold items; most have none.
             models.Index(fields=["project"], condition=models.Q(gold=True), name="item_gold_per_project"),
         ]

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThan
 
@@ -139,16 +139,14 @@ def audit_due(*, project: Project, served: Served) -> bool:
 
 
 def audit_candidate(*, project: Project, annotator: AbstractBaseUser, rng: random.Random) -> Candidate | None:
-    """A free pool item drawn uniformly at random (by id, wrapping around), whatever any ranking says."""
+    """A free pool item drawn uniformly at random (the first free one from a random draw_key on,
+    wrapping around), whatever any ranking says."""
+    point = rng.random()
     if project.labels_per_item == 1:
-        item = uniform_free_item(project_id=project.pk, annotator=annotator, fraction=rng.random())
+        item = uniform_free_item(project_id=project.pk, annotator=annotator, point=point)
         return Candidate(item, None, locked=connection.features.has_select_for_update_skip_locked) if item else None
-    available = items_available(project=project, annotator=annotator)
-    bounds = Item.objects.filter(project=project, split=Item.Split.POOL).aggregate(low=Min("id"), high=Max("id"))
-    if bounds["low"] is None:
-        return None
-    pivot = rng.randint(bounds["low"], bounds["high"])
-    item = available.filter(pk__gte=pivot).order_by("pk").first() or available.order_by("pk").first()
+    available = items_available(project=project, annotator=annotator).order_by("draw_key", "id")
+    item = available.filter(draw_key__gte=point).first() or available.first()
     return Candidate(item, None, locked=False) if item else None
 
 

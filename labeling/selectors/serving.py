@@ -101,29 +101,31 @@ def first_cold_free_item(*, project_id: int, annotator: AbstractBaseUser, exclud
     return next(iter(Item.objects.raw(sql, [project_id, annotator.pk, *ids])), None)
 
 
-# The first free item at or after a point drawn uniformly over the pool's id range (`fraction` of
-# the way from its lowest to its highest id), free as in _FIRST_COLD_FREE.
+# The first free pool item (free as in _FIRST_COLD_FREE) whose draw_key is at least a random point.
 _UNIFORM_FREE = f"""
-WITH pool AS (SELECT MIN(id) AS low, MAX(id) AS high FROM {_ITEM} WHERE project_id = %(project)s AND split = '{_POOL}')
-SELECT i.* FROM {_ITEM} i, pool
-WHERE i.project_id = %(project)s AND i.split = '{_POOL}' AND NOT i.gold
-  AND i.id >= pool.low + FLOOR(%(fraction)s * (pool.high - pool.low + 1))
+SELECT i.* FROM {_ITEM} i
+WHERE i.project_id = %(project)s AND i.split = '{_POOL}' AND NOT i.gold AND i.draw_key >= %(point)s
   AND NOT EXISTS (SELECT 1 FROM {_LABEL} l WHERE l.item_id = i.id)
   AND NOT EXISTS (SELECT 1 FROM {_HOLD} a WHERE a.item_id = i.id AND a.status = '{_OPEN}')
   AND NOT EXISTS (SELECT 1 FROM {_SKIP} k WHERE k.item_id = i.id
                   AND (k.reason = '{_BAD}' OR k.annotator_id = %(annotator)s))
-ORDER BY i.id LIMIT 1{{lock}}
+ORDER BY i.draw_key, i.id LIMIT 1{{lock}}
 """
 
 
-def uniform_free_item(*, project_id: int, annotator: AbstractBaseUser, fraction: float) -> Item | None:
-    """A free pool item drawn uniformly by id, for one label per item, locked as top_free_item
-    locks: the first free one at or after `fraction` (in [0, 1)) of the pool's id range, wrapping
-    around to the lowest. With the ORM's query, whose plan PostgreSQL chose without knowing the
-    point, an audit draw under load took 10-130 ms (bench.load)."""
+def uniform_free_item(*, project_id: int, annotator: AbstractBaseUser, point: float) -> Item | None:
+    """A free pool item drawn uniformly at random, for one label per item, locked as top_free_item
+    locks: the first free one in draw_key order from `point` (uniform in [0, 1)) on, wrapping
+    around to the start.
+
+    Each item's draw_key is a uniform random number fixed at creation, so the free items are a
+    random order of their own: nothing the ranking or the cold-start order took clusters in it.
+    Drawing by id instead needed the pool's id range first, and PostgreSQL's plans for both
+    scans walked other projects' rows and the whole label index (30-130 ms under load).
+    """
     sql = _UNIFORM_FREE.format(lock=_lock_skip_locked())
-    for start in (fraction, 0.0) if fraction > 0 else (0.0,):
-        params = {"project": project_id, "annotator": annotator.pk, "fraction": start}
+    for start in (point, 0.0) if point > 0 else (0.0,):
+        params = {"project": project_id, "annotator": annotator.pk, "point": start}
         item = next(iter(Item.objects.raw(sql, params)), None)
         if item is not None:
             return item

@@ -109,20 +109,19 @@ def test_the_first_cold_free_item_is_the_one_the_orm_query_finds(mixed_state):
 def test_a_uniform_draw_finds_the_first_free_item_from_its_point_on_as_the_orm_does(mixed_state):
     version, people, _items = mixed_state
     project = version.project
-    ids = sorted(Item.objects.filter(project=project, split="pool").values_list("pk", flat=True))
-    low, high = ids[0], ids[-1]
+    keys = sorted(Item.objects.filter(project=project, split="pool").values_list("draw_key", flat=True))
+    assert len(set(keys)) == len(keys) and keys[0] >= 0 and keys[-1] < 1  # every item its own key
     found_ids = set()
     for person in people:
-        free = _free(Item.objects.filter(project=project, split="pool"), "pk", person, 1).order_by("pk")
-        for fraction in (0.0, 0.2, 0.5, 0.77, 0.999999):
-            pivot = low + int(fraction * (high - low + 1))
-            expected = free.filter(pk__gte=pivot).first() or free.first()
-            found = uniform_free_item(project_id=project.pk, annotator=person, fraction=fraction)
+        free = _free(Item.objects.filter(project=project, split="pool"), "pk", person, 1).order_by("draw_key", "id")
+        for point in (0.0, 0.2, 0.5, 0.77, keys[-1], 0.999999):
+            expected = free.filter(draw_key__gte=point).first() or free.first()  # wraps around
+            found = uniform_free_item(project_id=project.pk, annotator=person, point=point)
             assert found == expected
             found_ids.add(found.pk)
     assert len(found_ids) > 3  # the draws land on different items
     Item.objects.filter(project=project).update(split="eval", gold_class=project.label_classes.first(), gold=False)
-    assert uniform_free_item(project_id=project.pk, annotator=people[0], fraction=0.5) is None
+    assert uniform_free_item(project_id=project.pk, annotator=people[0], point=0.5) is None
 
 
 @pytest.mark.django_db
