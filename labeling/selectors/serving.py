@@ -48,14 +48,20 @@ def _lock_skip_locked() -> str:
     return " FOR NO KEY UPDATE OF i SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
 
 
-# The ranking's best item that nobody labeled or holds, that nobody skipped as bad and the
-# annotator did not skip, and that is not a gold item (gold_candidate serves those).
+def _free(item: str, annotator: str) -> str:
+    """SQL conditions, for one label per item: nobody labeled or holds the item (column `item`),
+    nobody skipped it as bad and the annotator (placeholder `annotator`) did not skip it."""
+    return f"""NOT EXISTS (SELECT 1 FROM {_LABEL} l WHERE l.item_id = {item})
+  AND NOT EXISTS (SELECT 1 FROM {_HOLD} a WHERE a.item_id = {item} AND a.status = '{_OPEN}')
+  AND NOT EXISTS (SELECT 1 FROM {_SKIP} k WHERE k.item_id = {item}
+                  AND (k.reason = '{_BAD}' OR k.annotator_id = {annotator}))"""
+
+
+# The ranking's best free item that is not a gold item (gold_candidate serves those).
 _TOP_FREE = f"""
 SELECT i.* FROM {_SCORE} s JOIN {_ITEM} i ON i.id = s.item_id
 WHERE s.model_version_id = %s
-  AND NOT EXISTS (SELECT 1 FROM {_LABEL} l WHERE l.item_id = s.item_id)
-  AND NOT EXISTS (SELECT 1 FROM {_HOLD} a WHERE a.item_id = s.item_id AND a.status = '{_OPEN}')
-  AND NOT EXISTS (SELECT 1 FROM {_SKIP} k WHERE k.item_id = s.item_id AND (k.reason = '{_BAD}' OR k.annotator_id = %s))
+  AND {_free("s.item_id", "%s")}
   AND NOT EXISTS (SELECT 1 FROM {_ITEM} g WHERE g.id = s.item_id AND g.gold)
   {{exclude}}
 ORDER BY s.rank LIMIT 1{{lock}}
@@ -72,19 +78,25 @@ def top_free_item(*, version_id: int, annotator: AbstractBaseUser, exclude: Coll
     query's snapshot, which lease_take_if_room, a statement later, sees. SQLite, which runs one
     writer at a time, only reads.
     """
+    return _first_free(_TOP_FREE, "s.item_id", version_id, annotator, exclude)
+
+
+def _first_free(
+    template: str, column: str, scope: int, annotator: AbstractBaseUser, exclude: Collection[int]
+) -> Item | None:
+    """Run a first-free-item query whose placeholders are `scope` (a version or project id), the
+    annotator, then the ids to pass over (compared with `column`), locking as top_free_item does."""
     ids = [int(i) for i in exclude]
-    clause = f"AND s.item_id NOT IN ({_in(ids)})" if ids else ""
-    sql = _TOP_FREE.format(exclude=clause, lock=_lock_skip_locked())
-    return next(iter(Item.objects.raw(sql, [version_id, annotator.pk, *ids])), None)
+    clause = f"AND {column} NOT IN ({_in(ids)})" if ids else ""
+    sql = template.format(exclude=clause, lock=_lock_skip_locked())
+    return next(iter(Item.objects.raw(sql, [scope, annotator.pk, *ids])), None)
 
 
 # The same free item in the cold-start order, before any ranking (or past its end).
 _FIRST_COLD_FREE = f"""
 SELECT i.* FROM {_ITEM} i
 WHERE i.project_id = %s AND i.split = '{_POOL}' AND NOT i.gold
-  AND NOT EXISTS (SELECT 1 FROM {_LABEL} l WHERE l.item_id = i.id)
-  AND NOT EXISTS (SELECT 1 FROM {_HOLD} a WHERE a.item_id = i.id AND a.status = '{_OPEN}')
-  AND NOT EXISTS (SELECT 1 FROM {_SKIP} k WHERE k.item_id = i.id AND (k.reason = '{_BAD}' OR k.annotator_id = %s))
+  AND {_free("i.id", "%s")}
   {{exclude}}
 ORDER BY i.cold_rank, i.id LIMIT 1{{lock}}
 """
@@ -95,20 +107,14 @@ def first_cold_free_item(*, project_id: int, annotator: AbstractBaseUser, exclud
     top_free_item locks. Fifty annotators starting on a project all ask for it until the first
     ranking arrives; with the ORM's query and a wait on the row each of them queued on the same
     first item (bench.load)."""
-    ids = [int(i) for i in exclude]
-    clause = f"AND i.id NOT IN ({_in(ids)})" if ids else ""
-    sql = _FIRST_COLD_FREE.format(exclude=clause, lock=_lock_skip_locked())
-    return next(iter(Item.objects.raw(sql, [project_id, annotator.pk, *ids])), None)
+    return _first_free(_FIRST_COLD_FREE, "i.id", project_id, annotator, exclude)
 
 
-# The first free pool item (free as in _FIRST_COLD_FREE) whose draw_key is at least a random point.
+# The first free pool item whose draw_key is at least a random point.
 _UNIFORM_FREE = f"""
 SELECT i.* FROM {_ITEM} i
 WHERE i.project_id = %(project)s AND i.split = '{_POOL}' AND NOT i.gold AND i.draw_key >= %(point)s
-  AND NOT EXISTS (SELECT 1 FROM {_LABEL} l WHERE l.item_id = i.id)
-  AND NOT EXISTS (SELECT 1 FROM {_HOLD} a WHERE a.item_id = i.id AND a.status = '{_OPEN}')
-  AND NOT EXISTS (SELECT 1 FROM {_SKIP} k WHERE k.item_id = i.id
-                  AND (k.reason = '{_BAD}' OR k.annotator_id = %(annotator)s))
+  AND {_free("i.id", "%(annotator)s")}
 ORDER BY i.draw_key, i.id LIMIT 1{{lock}}
 """
 
