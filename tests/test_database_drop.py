@@ -25,10 +25,12 @@ pytestmark = [
 ]
 
 
-def _terminate_the_backend_waiting_on(project_id: int, done: threading.Event) -> None:
-    """Lock the project row, wait until a request blocks on it, terminate that request's backend."""
+def _terminate_the_backend_waiting_on(project_id: int, locked: threading.Event, done: threading.Event) -> None:
+    """Lock the project row (then set `locked`), wait until a request blocks on it, terminate that
+    request's backend."""
     with psycopg.connect(_database_url()) as lock, psycopg.connect(_database_url(), autocommit=True) as admin:
         lock.execute("SELECT id FROM labeling_project WHERE id = %s FOR UPDATE", (project_id,))
+        locked.set()
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             waiting = admin.execute(
@@ -50,8 +52,9 @@ def test_a_connection_dropped_mid_request_is_a_503_and_the_retry_saves_the_label
     api = f"/api/projects/{prepared.project_id}"
     item = client.get(f"{api}/next-item/").json()["item"]["id"]
     body = {"item": item, "label": CLASSES[0], "idempotency_key": str(uuid.uuid4())}
-    done = threading.Event()
-    threading.Thread(target=_terminate_the_backend_waiting_on, args=(prepared.project_id, done)).start()
+    locked, done = threading.Event(), threading.Event()
+    threading.Thread(target=_terminate_the_backend_waiting_on, args=(prepared.project_id, locked, done)).start()
+    assert locked.wait(30)  # the label below must find the row locked, however fast it runs
 
     dropped = client.post(f"{api}/labels/", body, format="json")  # blocks on the lock, then loses its backend
     done.wait(30)
