@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThan
@@ -13,6 +12,7 @@ from labeling.models import Assignment, Item, ItemScore, Label, ModelVersion, Pr
 from labeling.selectors.serving import (
     Served,
     first_cold_free_item,
+    free_items_come_locked,
     top_free_item,
     uniform_free_item,
     version_serving,
@@ -102,7 +102,7 @@ def ranked_candidate(
     """
     k = project.labels_per_item
     if k == 1 and annotator is not None:  # the common case, on every item served
-        locked = connection.features.has_select_for_update_skip_locked
+        locked = free_items_come_locked()
         if version is not None:
             item = top_free_item(version_id=version.pk, annotator=annotator, exclude=exclude)
             if item is not None:
@@ -144,7 +144,7 @@ def audit_candidate(*, project: Project, annotator: AbstractBaseUser, rng: rando
     point = rng.random()
     if project.labels_per_item == 1:
         item = uniform_free_item(project_id=project.pk, annotator=annotator, point=point)
-        return Candidate(item, None, locked=connection.features.has_select_for_update_skip_locked) if item else None
+        return Candidate(item, None, locked=free_items_come_locked()) if item else None
     available = items_available(project=project, annotator=annotator).order_by("draw_key", "id")
     item = available.filter(draw_key__gte=point).first() or available.first()
     return Candidate(item, None, locked=False) if item else None

@@ -42,10 +42,15 @@ def _moment(value: datetime) -> object:
     return Assignment._meta.get_field("expires_at").get_db_prep_value(value, connection)
 
 
+def free_items_come_locked() -> bool:
+    """Whether the free-item draws below lock the row they return (PostgreSQL); SQLite, which
+    runs one writer at a time, only reads."""
+    return bool(connection.features.has_select_for_update_skip_locked)
+
+
 def _lock_skip_locked() -> str:
-    """Lock the item row found, passing over rows other transactions hold (PostgreSQL); SQLite,
-    which runs one writer at a time, only reads."""
-    return " FOR NO KEY UPDATE OF i SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    """Lock the item row found, passing over rows other transactions hold (see free_items_come_locked)."""
+    return " FOR NO KEY UPDATE OF i SKIP LOCKED" if free_items_come_locked() else ""
 
 
 def _free(item: str, annotator: str) -> str:
