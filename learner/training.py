@@ -170,7 +170,7 @@ def _run_round(
                 state=strategy_state, pool_ids=np.arange(len(X_pool)) if pool_ids is None else np.asarray(pool_ids),
                 labeled_ids=np.arange(len(X_pool), len(X_pool) + len(y_train)) if train_ids is None
                 else np.asarray(train_ids),
-                labeled_y=np.asarray(y_train), classes=chooser.classes_,
+                labeled_y=np.asarray(y_train), classes=chooser.classes_, metric=metric,
             )  # fmt: skip
         ranking = rank_pool(strategy, inputs, batch_size=batch_size, rng=rng, device=torch_device, diverse=diverse,
                             options=options, history=history)  # fmt: skip
