@@ -37,6 +37,7 @@ run where there is one, else the light run.
     .venv/bin/python -m bench.learning_curves --datasets mnist-5k  # one dataset
     .venv/bin/python -m bench.learning_curves --datasets rotten-tomatoes --batch-sizes 50  # one batch size
     .venv/bin/python -m bench.learning_curves --datasets rotten-tomatoes --add  # what its saved run lacks
+    .venv/bin/python -m bench.learning_curves --datasets reuters-r8 --add --seeds 5  # its saved curves' seeds 4 and 5
 """
 
 import argparse
@@ -497,8 +498,9 @@ def main() -> None:
     parser.add_argument("--suffix", default=None,
                         help="results name suffix instead of '' / '-light' (a side run that leaves the saved runs be)")
     parser.add_argument("--add", action="store_true",
-                        help="run the variants and batch sizes missing from the saved curves (with their seeds) "
-                             "and merge them in: the rest of the registry after a --light run")  # fmt: skip
+                        help="run the variants and batch sizes missing from the saved curves (with their seeds, "
+                             "or every saved variant's missing seeds up to a larger --seeds) and merge them in: "
+                             "the rest of the registry after a --light run")  # fmt: skip
     parser.add_argument("--rerun", action="store_true",
                         help="with --add: drop the saved curves of --strategies at --batch-sizes and run them "
                              "again (after a budget change)")  # fmt: skip
@@ -524,9 +526,9 @@ def main() -> None:
             if before is not None and args.rerun:
                 before["curves"] = [c for c in before["curves"]
                                     if c["strategy"] not in wanted or c["batch_size"] not in args.batch_sizes]
-            plan = _plan(name, args.light, wanted, args.batch_sizes, before)
-            if before is not None:
-                seeds = len({c["seed"] for c in before["curves"]})
+            if before is not None:  # the saved run's seeds, or more when --seeds asks for more
+                seeds = max(len({c["seed"] for c in before["curves"]}), args.seeds or 0)
+            plan = _plan(name, args.light, wanted, args.batch_sizes, seeds, before)
             full, curves, cpu_seconds = simulate_dataset(name, plan, seeds, args.workers, args.light)
             minutes, cpu_minutes = round((time.perf_counter() - started) / 60, 1), round(cpu_seconds / 60, 1)
             RESULTS.mkdir(exist_ok=True)
@@ -543,27 +545,31 @@ def main() -> None:
     print(overview())
 
 
-def _plan(name: str, light: bool, wanted: set[str], batch_sizes: list[int],
-          before: dict[str, Any] | None) -> list[tuple[tuple[str, str, bool], int]]:  # fmt: skip
-    """(variant, batch size) pairs to run: the run's variants of the wanted strategies at every
-    batch size, less those the saved curves `before` already have (--add)."""
+def _plan(name: str, light: bool, wanted: set[str], batch_sizes: list[int], seeds: int,
+          before: dict[str, Any] | None) -> list[tuple[tuple[str, str, bool], int, int]]:  # fmt: skip
+    """(variant, batch size, seed) triples to run: the run's variants of the wanted strategies at
+    every batch size and seed, less those the saved curves `before` already have (--add). When
+    `seeds` is more than the saved run has, only the saved variants' missing seeds."""
     variants = [*(LIGHT_VARIANTS if light and before is None else VARIANTS)]
     if light and name == "mnist-5k-duplicates" and before is None:
         variants.append(DUPLICATES_VARIANT)
-    done = set() if before is None else {
-        ((c["strategy"], c["start"], c["diverse"]), c["batch_size"]) for c in before["curves"]
-    }  # fmt: skip
-    return [(v, b) for b in batch_sizes for v in variants if v[0] in wanted and (v, b) not in done]
+    saved = [] if before is None else before["curves"]
+    done = {((c["strategy"], c["start"], c["diverse"]), c["batch_size"], c["seed"]) for c in saved}
+    if saved and seeds > len({c["seed"] for c in saved}):
+        variants = list(dict.fromkeys((c["strategy"], c["start"], c["diverse"]) for c in saved))
+    return [(v, b, seed) for b in batch_sizes for v in variants for seed in range(seeds)
+            if v[0] in wanted and (v, b, seed) not in done]  # fmt: skip
 
 
-def simulate_dataset(name: str, plan: list[tuple[tuple[str, str, bool], int]], seeds: int, workers: int,
+def simulate_dataset(name: str, plan: list[tuple[tuple[str, str, bool], int, int]], seeds: int, workers: int,
                      light: bool) -> tuple[float, list[Curve], float]:  # fmt: skip
-    """Every seed's curve of each (variant, batch size) of `plan` on one dataset, across `workers` processes."""
+    """The curve of each (variant, batch size, seed) of `plan` on one dataset, across `workers`
+    processes; the full-pool score is averaged over `seeds` initialisations."""
     X_pool, _, X_test, _ = dataset_arrays(name)  # embed once, here, before the workers read the cache
     full = dataset_full_pool_accuracy(name, seeds)
     print(f"{name}: pool {len(X_pool)}, test {len(X_test)}, dim {X_pool.shape[1]}, full pool {full:.3f}", flush=True)
     runs = [Run(name, strategy, start, diverse, batch, seed, budget_of(name, strategy, start, batch, light))
-            for (strategy, start, diverse), batch in plan for seed in range(seeds)]  # fmt: skip
+            for (strategy, start, diverse), batch, seed in plan]  # fmt: skip
     runs.sort(key=lambda r: -r.budget / r.batch_size * (3 if r.strategy in COMMITTEE else 1))  # longest first
     started, curves, cpu_seconds = time.perf_counter(), [], 0.0
     with ProcessPoolExecutor(max_workers=workers) as pool:
