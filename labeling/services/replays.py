@@ -117,7 +117,7 @@ def replay_run(*, replay: StrategyReplay, device: str) -> StrategyReplay:
     advice = recommend(summaries, full)
     plot = io.BytesIO()
     title = f"{project.name}: {budget} labels replayed, batch {replay.batch_size}, {replay.seeds} seeds"
-    plot_curves(summaries, full_accuracy=full, out=plot, fmt="svg", title=title)
+    plot_curves(summaries, full_accuracy=full, out=plot, fmt="svg", title=title, metric=metric)
     plot_name = f"project-{project.pk}/replay-{replay.pk}-{uuid.uuid4().hex[:12]}.svg"
     bytes_save(plot_name, plot.getvalue())
     result = {

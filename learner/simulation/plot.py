@@ -1,4 +1,4 @@
-"""Learning curves as a picture: mean accuracy per strategy with a band of one std over seeds."""
+"""Learning curves as a picture: the mean score per strategy with a band of one std over seeds."""
 
 from collections.abc import Sequence
 from typing import IO
@@ -7,10 +7,17 @@ from learner.simulation.curves import BASELINE, CurveSummary
 
 
 def plot_curves(
-    summaries: Sequence[CurveSummary], *, full_accuracy: float, title: str, out: str | IO[bytes], fmt: str = "png"
+    summaries: Sequence[CurveSummary],
+    *,
+    full_accuracy: float,
+    title: str,
+    out: str | IO[bytes],
+    fmt: str = "png",
+    metric: str = "accuracy",
 ) -> None:
     """Draw one line per summary (random dashed and black) with its ±1 std band, and the
-    full-pool accuracy with its 99% mark, into `out` (a path or a binary file) as png or svg."""
+    full-pool score with its 99% mark, into `out` (a path or a binary file) as png or svg;
+    the y axis is named after the curves' `metric` (learner.metrics)."""
     import matplotlib
 
     matplotlib.use("Agg")  # no display on workers and CI
@@ -29,7 +36,7 @@ def plot_curves(
     ax.axhline(full_accuracy, color="grey", linewidth=0.8)
     ax.axhline(0.99 * full_accuracy, color="grey", linewidth=0.8, linestyle=":")
     ax.text(ax.get_xlim()[0], full_accuracy, " full pool", va="bottom", fontsize=8, color="grey")
-    ax.set(xlabel="labels", ylabel="accuracy on the held-out split", title=title)
+    ax.set(xlabel="labels", ylabel=f"{metric.replace('_', ' ')} on the held-out split", title=title)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, ncol=2, loc="lower right")
     fig.tight_layout()
