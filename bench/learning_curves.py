@@ -549,7 +549,8 @@ def _plan(name: str, light: bool, wanted: set[str], batch_sizes: list[int], seed
           before: dict[str, Any] | None) -> list[tuple[tuple[str, str, bool], int, int]]:  # fmt: skip
     """(variant, batch size, seed) triples to run: the run's variants of the wanted strategies at
     every batch size and seed, less those the saved curves `before` already have (--add). When
-    `seeds` is more than the saved run has, only the saved variants' missing seeds."""
+    `seeds` is more than the saved run has, only the saved variants (at every batch size asked
+    for), with the seeds they miss."""
     variants = [*(LIGHT_VARIANTS if light and before is None else VARIANTS)]
     if light and name == "mnist-5k-duplicates" and before is None:
         variants.append(DUPLICATES_VARIANT)
@@ -604,7 +605,8 @@ def report(
         path = RESULTS / f"learning-curves-{name}{suffix}-b{batch}.png"
         seeds = len({c.seed for c in curves})
         plot_curves([s for s in summaries if s.batch_size == batch], full_accuracy=full, out=str(path),
-                    title=f"{name} ({setting.features}), batch {batch}, {seeds} seeds")  # fmt: skip
+                    title=f"{name} ({setting.features}), batch {batch}, {seeds} seeds",
+                    metric=curves[0].metric)  # fmt: skip
         plots.append(path.name)
     summary = {
         "metric": dataset_metric(name), "majority-class baseline": round(dataset_majority_baseline(name), 4),
