@@ -57,6 +57,7 @@ JSON-safe dict that the caller hands back next round (RankRequest.history); the 
 with the model version.
 """
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -152,7 +153,7 @@ def paired_differences(challenger: Sequence[Sequence[float]], leader: Sequence[S
     for r, gain in challenger:
         after = int(np.searchsorted(rounds, r, side="right"))  # first leader gain later than r
         before = int(np.searchsorted(rounds, r, side="left")) - 1  # last leader gain earlier than r
-        neighbours = [values[i] for i in (before, after) if 0 <= i < len(values) and rounds[i] != r]
+        neighbours = [values[i] for i in (before, after) if 0 <= i < len(values)]
         if neighbours:
             differences.append(gain - float(np.mean(neighbours)))
     return np.asarray(differences, dtype=np.float64)
@@ -269,18 +270,19 @@ def _resolve(state: AutoState, history: AutoHistory) -> None:
     for audit in state.pending:
         known = [j for j, item in enumerate(audit["ids"]) if item in label_of]
         if known:
-            scored.append((audit, known))
-            _count(state, [label_of[audit["ids"][j]] for j in known])
+            truth = [label_of[audit["ids"][j]] for j in known]
+            scored.append((audit, known, truth))
+            _count(state, truth)
             continue
         audit["age"] = audit.get("age", 0) + 1
         if audit["age"] < MAX_PENDING_ROUNDS:
             waiting.append(audit)
     weight = class_weights(state.audit_counts, [_plain(c) for c in history.classes], history.metric)
-    for audit, known in scored:
+    for audit, known, truth in scored:
         before, after = audit["before"], audit["after"]
         gain = np.mean([weight(y) * (brier(before["probs"][j], before["classes"], y)
                                      - brier(after["probs"][j], after["classes"], y))
-                        for j, y in ((j, label_of[audit["ids"][j]]) for j in known)])  # fmt: skip
+                        for j, y in zip(known, truth, strict=True)])  # fmt: skip
         if audit["arm"] in state.gains:  # an arm a stored state knows but this version dropped is skipped
             state.gains[audit["arm"]].append([audit["round"], round(float(gain), 4)])
     state.pending = waiting
@@ -301,9 +303,8 @@ def class_weights(counts: Sequence[Sequence[Any]], classes: Sequence[Any], metri
 
 
 def _count(state: AutoState, labels: list[Any]) -> None:
-    counts = {c: n for c, n in state.audit_counts}
-    for y in labels:
-        counts[y] = counts.get(y, 0) + 1
+    counts = Counter({c: n for c, n in state.audit_counts})
+    counts.update(labels)
     state.audit_counts = [[c, n] for c, n in counts.items()]
 
 
